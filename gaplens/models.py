@@ -1,0 +1,56 @@
+"""Plain records shared by every stage: what ingest produces and the store keeps."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+NOTE_KINDS = ("call-note", "objection", "loss-reason", "question")
+
+
+@dataclass(frozen=True)
+class Note:
+    note_id: str
+    text: str
+    kind: str = "call-note"
+    date: str | None = None  # ISO 8601 date (YYYY-MM-DD)
+    deal: str | None = None
+    account: str | None = None
+    amount: float | None = None
+    stage: str | None = None
+    outcome: str | None = None  # "won", "lost", "open" or the export's own value
+    rep: str | None = None
+    competitor: str | None = None
+    line: int | None = None  # where it came from in its file, 1-based
+
+
+@dataclass(frozen=True)
+class Reject:
+    file: str
+    line: int | None
+    reason: str
+    raw: str = ""
+
+
+@dataclass(frozen=True)
+class Asset:
+    asset_id: str
+    title: str
+    body: str = ""
+    url: str | None = None
+    type: str | None = None
+    stage: str | None = None  # funnel stage (TOFU / MOFU / BOFU or the inventory's words)
+    updated: str | None = None
+    path: str | None = None
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    """What one file (or one typed note) did to the workspace."""
+
+    file: str
+    format: str
+    added: int = 0
+    present: int = 0
+    rejected: int = 0
+    rejects: tuple[Reject, ...] = field(default=())
+    error: str | None = None  # set when the whole file could not be used

@@ -1,0 +1,395 @@
+"""The workspace: one SQLite file every stage reads and writes.
+
+Everything gaplens knows lives here: what was imported (sources), the notes and
+the rows that could not be used (rejects), content assets and their passages, an
+embedding cache, and each analysis run with its clusters, assignments and
+coverage. The schema is a list of sqlite-utils migrations applied on open, so an
+older workspace is upgraded in place.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+import sqlite_utils
+from sqlite_utils.migrations import Migrations
+
+from gaplens.models import Asset, Note, Reject
+
+DEFAULT_DB = "gaplens.db"
+DB_ENV = "GAPLENS_DB"
+
+migrations = Migrations("gaplens")
+
+
+@migrations(name="0001_initial")
+def _initial(db: sqlite_utils.Database) -> None:
+    db["sources"].create(
+        {
+            "id": int,
+            "path": str,
+            "role": str,  # notes | assets | typed
+            "format": str,
+            "sha256": str,
+            "imported_at": str,
+            "added": int,
+            "present": int,
+            "rejected": int,
+        },
+        pk="id",
+    )
+    db["notes"].create(
+        {
+            "note_id": str,
+            "kind": str,
+            "text": str,
+            "date": str,
+            "deal": str,
+            "account": str,
+            "amount": float,
+            "stage": str,
+            "outcome": str,
+            "rep": str,
+            "competitor": str,
+            "text_hash": str,
+            "source_id": int,
+            "line": int,
+            "created_at": str,
+        },
+        pk="note_id",
+        foreign_keys=[("source_id", "sources", "id")],
+    )
+    db["notes"].create_index(["kind"])
+    db["notes"].create_index(["date"])
+    db["notes"].create_index(["deal"])
+    db["notes"].enable_fts(["text"], create_triggers=True, tokenize="porter")
+    db["rejects"].create(
+        {
+            "id": str,  # hash of file, line and raw text: re-importing adds no duplicate
+            "source_id": int,
+            "file": str,
+            "line": int,
+            "reason": str,
+            "raw": str,
+            "created_at": str,
+        },
+        pk="id",
+    )
+    db["assets"].create(
+        {
+            "asset_id": str,
+            "title": str,
+            "url": str,
+            "type": str,
+            "stage": str,
+            "updated": str,
+            "path": str,
+            "body": str,
+            "body_hash": str,
+            "source_id": int,
+            "created_at": str,
+        },
+        pk="asset_id",
+    )
+    db["passages"].create(
+        {"id": int, "asset_id": str, "idx": int, "text": str, "text_hash": str},
+        pk="id",
+        foreign_keys=[("asset_id", "assets", "asset_id")],
+    )
+    db["passages"].create_index(["asset_id", "idx"], unique=True)
+    db["embeddings"].create(
+        {"model": str, "text_hash": str, "dim": int, "vector": bytes},
+        pk=("model", "text_hash"),
+    )
+    db["runs"].create(
+        {
+            "id": int,
+            "started_at": str,
+            "finished_at": str,
+            "status": str,  # running | done | failed | cancelled
+            "model": str,
+            "params": str,  # JSON
+            "n_notes": int,
+            "n_clusters": int,
+            "n_unclustered": int,
+            "n_assets": int,
+            "seconds": float,
+            "error": str,
+        },
+        pk="id",
+    )
+    db["clusters"].create(
+        {
+            "run_id": int,
+            "cluster_id": int,
+            "label": str,
+            "keywords": str,  # JSON list
+            "examples": str,  # JSON list of note ids, most representative first
+            "size": int,
+            "deals": int,
+            "accounts": int,
+            "amount": float,
+            "first_date": str,
+            "last_date": str,
+            "recent_share": float,
+            "coverage": float,
+            "best_asset_id": str,
+            "best_passage_id": int,
+            "best_similarity": float,
+            "is_gap": int,
+            "score": float,
+            "score_parts": str,  # JSON
+            "centroid": bytes,
+        },
+        pk=("run_id", "cluster_id"),
+        foreign_keys=[("run_id", "runs", "id")],
+    )
+    db["assignments"].create(
+        {"run_id": int, "note_id": str, "cluster_id": int, "probability": float},
+        pk=("run_id", "note_id"),
+        foreign_keys=[("run_id", "runs", "id")],
+    )
+    db["assignments"].create_index(["run_id", "cluster_id"])
+    db["coverage"].create(
+        {
+            "run_id": int,
+            "cluster_id": int,
+            "asset_id": str,
+            "similarity": float,
+            "score": float,
+            "passage_id": int,
+            "rank": int,
+        },
+        pk=("run_id", "cluster_id", "asset_id"),
+        foreign_keys=[("run_id", "runs", "id")],
+    )
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def resolve_db_path(path: str | os.PathLike | None = None) -> Path:
+    """The workspace file: an explicit path, else $GAPLENS_DB, else ./gaplens.db."""
+    return Path(path or os.environ.get(DB_ENV) or DEFAULT_DB)
+
+
+class Store:
+    """A gaplens workspace. Open one per thread (sqlite3 connections are not shared)."""
+
+    def __init__(self, path: str | os.PathLike | None = None):
+        self.path = resolve_db_path(path)
+        if str(self.path) != ":memory:":
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite_utils.Database(self.path)
+        self.db.execute("PRAGMA busy_timeout = 10000")
+        if str(self.path) != ":memory:":
+            self.db.enable_wal()
+        self.db.execute("PRAGMA foreign_keys = ON")
+        migrations.apply(self.db)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- sources ---------------------------------------------------------
+
+    def add_source(self, path: str, role: str, fmt: str, sha256: str | None) -> int:
+        table = self.db["sources"]
+        table.insert(
+            {
+                "path": path,
+                "role": role,
+                "format": fmt,
+                "sha256": sha256,
+                "imported_at": now(),
+                "added": 0,
+                "present": 0,
+                "rejected": 0,
+            }
+        )
+        return table.last_pk
+
+    def finish_source(self, source_id: int, added: int, present: int, rejected: int) -> None:
+        self.db["sources"].update(
+            source_id, {"added": added, "present": present, "rejected": rejected}
+        )
+
+    def sources(self) -> list[dict]:
+        return list(self.db["sources"].rows_where(order_by="id"))
+
+    # -- notes -----------------------------------------------------------
+
+    def existing_notes(self, note_ids: Iterable[str]) -> dict[str, str]:
+        """note_id -> text_hash for the ids already stored."""
+        ids = list(dict.fromkeys(note_ids))
+        found: dict[str, str] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for row in self.db.execute(
+                f"select note_id, text_hash from notes where note_id in ({marks})", chunk
+            ).fetchall():
+                found[row[0]] = row[1]
+        return found
+
+    def insert_notes(self, notes: Iterable[Note], source_id: int | None) -> None:
+        stamp = now()
+        rows = []
+        for note in notes:
+            row = asdict(note)
+            row.update(text_hash=text_hash(note.text), source_id=source_id, created_at=stamp)
+            rows.append(row)
+        if rows:
+            self.db["notes"].insert_all(rows, batch_size=1000)
+
+    def add_rejects(self, rejects: Iterable[Reject], source_id: int | None) -> None:
+        stamp = now()
+        rows = [
+            {
+                "id": text_hash(f"{r.file}\0{r.line}\0{r.raw}\0{r.reason}")[:20],
+                "source_id": source_id,
+                "file": r.file,
+                "line": r.line,
+                "reason": r.reason,
+                "raw": r.raw,
+                "created_at": stamp,
+            }
+            for r in rejects
+        ]
+        if rows:
+            self.db["rejects"].upsert_all(rows, pk="id")
+
+    def notes(self, where: str | None = None, params: Iterable = ()) -> list[dict]:
+        return list(self.db["notes"].rows_where(where, list(params), order_by="rowid"))
+
+    def count_notes(self) -> int:
+        return self.db["notes"].count
+
+    def rejects(self) -> list[dict]:
+        return list(self.db["rejects"].rows_where(order_by="file, line"))
+
+    # -- assets ----------------------------------------------------------
+
+    def upsert_asset(self, asset: Asset, passages: list[str], source_id: int | None) -> bool:
+        """Store an asset and its passages. Returns False when it was already stored unchanged."""
+        body_hash = text_hash(asset.title + "\0" + asset.body)
+        current = self.db.execute(
+            "select body_hash from assets where asset_id = ?", [asset.asset_id]
+        ).fetchone()
+        if current and current[0] == body_hash:
+            return False
+        row = asdict(asset)
+        row.update(body_hash=body_hash, source_id=source_id, created_at=now())
+        self.db["assets"].upsert(row, pk="asset_id")
+        self.db.execute("delete from passages where asset_id = ?", [asset.asset_id])
+        self.db["passages"].insert_all(
+            {"asset_id": asset.asset_id, "idx": i, "text": p, "text_hash": text_hash(p)}
+            for i, p in enumerate(passages)
+        )
+        return True
+
+    def assets(self) -> list[dict]:
+        return list(self.db["assets"].rows_where(order_by="asset_id"))
+
+    def passages(self) -> list[dict]:
+        return list(self.db["passages"].rows_where(order_by="asset_id, idx"))
+
+    # -- embedding cache -------------------------------------------------
+
+    def cached_embeddings(self, model: str, hashes: Iterable[str]) -> dict[str, np.ndarray]:
+        wanted = list(dict.fromkeys(hashes))
+        found: dict[str, np.ndarray] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for h, dim, blob in self.db.execute(
+                f"select text_hash, dim, vector from embeddings where model = ? and text_hash in ({marks})",
+                [model, *chunk],
+            ).fetchall():
+                found[h] = np.frombuffer(blob, dtype=np.float32, count=dim)
+        return found
+
+    def cache_embeddings(self, model: str, vectors: dict[str, np.ndarray]) -> None:
+        rows = (
+            {
+                "model": model,
+                "text_hash": h,
+                "dim": int(v.shape[0]),
+                "vector": np.asarray(v, dtype=np.float32).tobytes(),
+            }
+            for h, v in vectors.items()
+        )
+        self.db["embeddings"].upsert_all(rows, pk=("model", "text_hash"), batch_size=500)
+
+    # -- analysis runs ---------------------------------------------------
+
+    def start_run(self, model: str, params: dict) -> int:
+        table = self.db["runs"]
+        table.insert(
+            {"started_at": now(), "status": "running", "model": model, "params": json.dumps(params)}
+        )
+        return table.last_pk
+
+    def end_run(self, run_id: int, status: str, **fields) -> None:
+        self.db["runs"].update(run_id, {"status": status, "finished_at": now(), **fields})
+
+    def latest_run(self) -> dict | None:
+        rows = list(self.db["runs"].rows_where("status = 'done'", order_by="id desc", limit=1))
+        return rows[0] if rows else None
+
+    def runs(self) -> list[dict]:
+        return list(self.db["runs"].rows_where(order_by="id"))
+
+    def save_results(
+        self,
+        run_id: int,
+        clusters: list[dict],
+        assignments: list[dict],
+        coverage: list[dict],
+    ) -> None:
+        with self.db.atomic():
+            self.db["clusters"].insert_all(({"run_id": run_id, **c} for c in clusters), batch_size=500)
+            self.db["assignments"].insert_all(
+                ({"run_id": run_id, **a} for a in assignments), batch_size=2000
+            )
+            self.db["coverage"].insert_all(({"run_id": run_id, **c} for c in coverage), batch_size=1000)
+
+    def clusters(self, run_id: int) -> list[dict]:
+        return list(self.db["clusters"].rows_where("run_id = ?", [run_id], order_by="cluster_id"))
+
+    def assignments(self, run_id: int) -> list[dict]:
+        return list(
+            self.db.query(
+                "select n.note_id, a.cluster_id, a.probability from notes n "
+                "left join assignments a on a.note_id = n.note_id and a.run_id = ? "
+                "order by n.rowid",
+                [run_id],
+            )
+        )
+
+    def coverage(self, run_id: int) -> list[dict]:
+        return list(
+            self.db["coverage"].rows_where("run_id = ?", [run_id], order_by="cluster_id, rank")
+        )
+
+
+def iter_chunks(items: list, size: int) -> Iterator[list]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
