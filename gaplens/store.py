@@ -152,7 +152,13 @@ def _initial(db: sqlite_utils.Database) -> None:
         foreign_keys=[("run_id", "runs", "id")],
     )
     db["assignments"].create(
-        {"run_id": int, "note_id": str, "cluster_id": int, "probability": float},
+        {
+            "run_id": int,
+            "note_id": str,
+            "cluster_id": int,
+            "probability": float,
+            "coords": bytes,  # the note's point in the run's reduced space (float64)
+        },
         pk=("run_id", "note_id"),
         foreign_keys=[("run_id", "runs", "id")],
     )
