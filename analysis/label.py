@@ -73,6 +73,15 @@ def keywords_by_cluster(
     return out
 
 
+def scrub(texts: Sequence[str], phrases: Sequence[str]) -> list[str]:
+    """Remove names (accounts, reps) from texts so they cannot name a theme."""
+    names = sorted({p.strip() for p in phrases if p and len(p.strip()) >= 3}, key=len, reverse=True)
+    if not names:
+        return list(texts)
+    pattern = re.compile(r"\b(?:" + "|".join(re.escape(n) for n in names) + r")\b", re.IGNORECASE)
+    return [pattern.sub(" ", t) for t in texts]
+
+
 def _dedupe(terms: list[str]) -> list[str]:
     """Drop a word when a better-ranked phrase contains it, and a phrase made of two kept words."""
     kept: list[str] = []

@@ -18,7 +18,7 @@ import numpy as np
 from analysis import cluster as clu
 from analysis.coverage import DEFAULT_GAP_THRESHOLD, match_cluster
 from analysis.embed import Embedder, SentenceTransformerEmbedder, embed_texts
-from analysis.label import keywords_by_cluster, make_labels, representative
+from analysis.label import keywords_by_cluster, make_labels, representative, scrub
 from analysis.score import demand_of, recent_cutoff, score_all
 from gaplens.store import Store, text_hash
 
@@ -108,7 +108,11 @@ def run_analysis(
         check()
 
         report(Progress("labelling", 0, 1))
-        keywords = keywords_by_cluster(texts, labels, extra_stop_words=stop_words)
+        names_in_notes = {n[f] for n in notes for f in ("account", "rep") if n[f]}
+        names_in_notes |= {n["rep"].split()[0] for n in notes if n["rep"] and " " in n["rep"]}
+        keywords = keywords_by_cluster(
+            scrub(texts, sorted(names_in_notes)), labels, extra_stop_words=stop_words
+        )
         names = make_labels(keywords)
         report(Progress("labelling", 1, 1))
 

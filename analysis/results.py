@@ -1,0 +1,184 @@
+"""Read an analysis back as plain rows: what `clusters`, `gaps` and `export` print.
+
+These rows are the machine-readable contract other tools rely on; the field
+names below are pinned by tests (tests/test_cli.py).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+from gaplens.store import Store
+
+
+class NoAnalysis(Exception):
+    """The workspace has not been analysed yet."""
+
+
+def current_run(store: Store) -> dict:
+    run = store.latest_run()
+    if run is None:
+        if store.count_notes():
+            raise NoAnalysis("no analysis yet: run 'gaplens analyze' first")
+        raise NoAnalysis(
+            "the workspace is empty: import notes with 'gaplens ingest notes PATH', then 'gaplens analyze'"
+        )
+    return run
+
+
+def cluster_rows(store: Store, run_id: int | None = None, examples: int = 5) -> list[dict]:
+    run_id = run_id or current_run(store)["id"]
+    notes = {
+        r["note_id"]: r
+        for r in store.db.query(
+            "select n.note_id, n.text, n.kind, n.date, n.deal, n.rep from notes n "
+            "join assignments a on a.note_id = n.note_id where a.run_id = ? and a.cluster_id is not null",
+            [run_id],
+        )
+    }
+    kinds: dict[int, Counter] = {}
+    for row in store.db.query(
+        "select a.cluster_id, n.kind, count(*) as c from assignments a join notes n on n.note_id = a.note_id "
+        "where a.run_id = ? and a.cluster_id is not null group by a.cluster_id, n.kind",
+        [run_id],
+    ):
+        kinds.setdefault(row["cluster_id"], Counter())[row["kind"]] = row["c"]
+    titles = {a["asset_id"]: a["title"] for a in store.assets()}
+    out = []
+    for c in store.clusters(run_id):
+        ids = json.loads(c["examples"] or "[]")[:examples]
+        out.append(
+            {
+                "cluster_id": c["cluster_id"],
+                "label": c["label"],
+                "size": c["size"],
+                "deals": c["deals"],
+                "accounts": c["accounts"],
+                "amount": c["amount"],
+                "keywords": json.loads(c["keywords"] or "[]"),
+                "kinds": dict(sorted(kinds.get(c["cluster_id"], Counter()).items())),
+                "first_date": c["first_date"],
+                "last_date": c["last_date"],
+                "coverage": round(c["coverage"], 3),
+                "is_gap": bool(c["is_gap"]),
+                "best_asset_id": c["best_asset_id"],
+                "best_asset_title": titles.get(c["best_asset_id"]),
+                "score": round(c["score"], 2),
+                "examples": [
+                    {k: notes[i][k] for k in ("note_id", "text", "kind", "date", "deal", "rep")}
+                    for i in ids
+                    if i in notes
+                ],
+            }
+        )
+    return out
+
+
+def gap_rows(store: Store, run_id: int | None = None, only_gaps: bool = False) -> list[dict]:
+    """Themes ranked by gap score, with the score's parts and the closest content."""
+    run_id = run_id or current_run(store)["id"]
+    titles = {a["asset_id"]: a["title"] for a in store.assets()}
+    passages = {p["id"]: p["text"] for p in store.passages()}
+    rows = []
+    for c in store.clusters(run_id):
+        if only_gaps and not c["is_gap"]:
+            continue
+        parts = json.loads(c["score_parts"] or "{}")
+        rows.append(
+            {
+                "rank": 0,
+                "cluster_id": c["cluster_id"],
+                "label": c["label"],
+                "size": c["size"],
+                "deals": c["deals"],
+                "accounts": c["accounts"],
+                "amount": c["amount"],
+                "recent_share": round(c["recent_share"] or 0.0, 3),
+                "coverage": round(c["coverage"], 3),
+                "is_gap": bool(c["is_gap"]),
+                "status": _status(c["coverage"], bool(c["is_gap"])),
+                "best_asset_id": c["best_asset_id"],
+                "best_asset_title": titles.get(c["best_asset_id"]),
+                "best_passage": passages.get(c["best_passage_id"]),
+                "demand": parts.get("demand"),
+                "momentum": parts.get("momentum"),
+                "score": round(c["score"], 2),
+            }
+        )
+    rows.sort(key=lambda r: (-r["score"], r["cluster_id"]))
+    for i, r in enumerate(rows, 1):
+        r["rank"] = i
+    return rows
+
+
+def _status(coverage: float, is_gap: bool) -> str:
+    if is_gap:
+        return "gap" if coverage < 0.2 else "weak"
+    return "covered" if coverage >= 0.8 else "partial"
+
+
+def assignment_rows(store: Store, run_id: int | None = None) -> list[dict]:
+    run_id = run_id or current_run(store)["id"]
+    labels = {c["cluster_id"]: c["label"] for c in store.clusters(run_id)}
+    return [
+        {
+            "note_id": r["note_id"],
+            "cluster_id": r["cluster_id"],
+            "cluster_label": labels.get(r["cluster_id"], "") if r["cluster_id"] is not None else "",
+            "probability": round(r["probability"], 4) if r["probability"] is not None else None,
+        }
+        for r in store.assignments(run_id)
+    ]
+
+
+NOTE_FIELDS = (
+    "note_id", "kind", "text", "date", "deal", "account", "amount",
+    "stage", "outcome", "rep", "competitor",
+)
+
+
+def note_rows(store: Store) -> list[dict]:
+    run = store.latest_run()
+    rows = []
+    assigned = {}
+    if run:
+        assigned = {r["note_id"]: r["cluster_id"] for r in store.assignments(run["id"])}
+    for n in store.notes():
+        row = {k: n[k] for k in NOTE_FIELDS}
+        row["cluster_id"] = assigned.get(n["note_id"])
+        rows.append(row)
+    return rows
+
+
+def reject_rows(store: Store) -> list[dict]:
+    return [
+        {"file": r["file"], "line": r["line"], "reason": r["reason"], "raw": r["raw"]}
+        for r in store.rejects()
+    ]
+
+
+def workspace_summary(store: Store) -> dict:
+    run = store.latest_run()
+    kinds = {
+        r["kind"]: r["c"] for r in store.db.query("select kind, count(*) c from notes group by kind")
+    }
+    since = 0
+    if run:
+        since = store.db.execute(
+            "select count(*) from notes where note_id not in (select note_id from assignments where run_id = ?)",
+            [run["id"]],
+        ).fetchone()[0]
+    return {
+        "db": str(store.path),
+        "notes": store.count_notes(),
+        "kinds": kinds,
+        "assets": store.db["assets"].count,
+        "passages": store.db["passages"].count,
+        "rejects": store.db["rejects"].count,
+        "last_run": run["id"] if run else None,
+        "last_run_at": run["finished_at"] if run else None,
+        "clusters": run["n_clusters"] if run else None,
+        "unclustered": run["n_unclustered"] if run else None,
+        "new_since_run": since if run else store.count_notes(),
+    }

@@ -1,0 +1,469 @@
+"""The `gaplens` command: thin click commands over ingest/, analysis/ and the store.
+
+Exit codes: 0 done; 1 an input could not be used (the message says why); 2 usage error.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from gaplens.models import NOTE_KINDS
+from gaplens.output import FORMATS, render_table, to_csv, to_json, write
+from gaplens.store import DB_ENV, DEFAULT_DB, Store
+
+REPO_DATA = Path(__file__).resolve().parent.parent / "data"
+DEMO_DB = "gaplens-demo.db"
+
+
+class Context:
+    def __init__(self, db: str | None):
+        self.db_path = db
+        self._store: Store | None = None
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            try:
+                self._store = Store(self.db_path)
+            except Exception as exc:  # a file that is not SQLite, a folder without permission...
+                raise click.ClickException(f"cannot open workspace '{self.db_path or DEFAULT_DB}': {exc}")
+        return self._store
+
+
+pass_ctx = click.make_pass_decorator(Context)
+
+
+def output_options(default: str = "table"):
+    """--format and --out, shared by every command that prints rows."""
+
+    def decorator(fn):
+        @click.option(
+            "--format", "fmt", type=click.Choice(FORMATS), default=default, show_default=True,
+            help="table for people, json or csv for scripts.",
+        )
+        @click.option("--out", type=click.Path(dir_okay=False), help="Write to FILE instead of stdout.")
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            return fn(*args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def core_errors(fn):
+    """Turn the core's user-facing errors into clean messages with exit code 1."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        from analysis.embed import ModelError
+        from analysis.pipeline import NothingToAnalyze
+        from analysis.results import NoAnalysis
+        from ingest import IngestError
+
+        try:
+            return fn(*args, **kwargs)
+        except (IngestError, ModelError, NothingToAnalyze, NoAnalysis) as exc:
+            raise click.ClickException(str(exc)) from None
+
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--db", envvar=DB_ENV, type=click.Path(dir_okay=False), default=None,
+    help=f"Workspace file (SQLite). Default: ${DB_ENV} or ./{DEFAULT_DB}.",
+)
+@click.version_option(package_name="gaplens")
+@click.pass_context
+def cli(ctx: click.Context, db: str | None) -> None:
+    """gaplens: find the prospect questions and objections your content does not answer.
+
+    \b
+    Typical session:
+      gaplens ingest notes exports/*.csv      # what sales hears
+      gaplens ingest assets content/          # what marketing has
+      gaplens analyze                         # themes, coverage, gaps
+      gaplens gaps                            # ranked content gaps
+    """
+    ctx.obj = Context(db)
+    ctx.call_on_close(lambda: ctx.obj._store.close() if ctx.obj._store else None)
+
+
+# -- ingest ----------------------------------------------------------------
+
+
+@cli.group()
+def ingest() -> None:
+    """Import notes (what sales hears) or content assets (what marketing has)."""
+
+
+def _print_summaries(summaries, what: str) -> int:
+    """Print one line per file and a total; return the exit code."""
+    failed = 0
+    for s in summaries:
+        if s.error:
+            failed += 1
+            click.secho(f"error: {s.error}", fg="red", err=True)
+            continue
+        line = f"{s.file}: {s.added} added, {s.present} already present, {s.rejected} rejected"
+        click.echo(line + (f" [{s.format}]" if s.format else ""))
+        for r in s.rejects[:5]:
+            where = f"line {r.line}" if r.line else "file"
+            click.secho(f"  rejected {where}: {r.reason}", fg="yellow", err=True)
+        if s.rejected > 5:
+            click.secho(f"  ... and {s.rejected - 5} more", fg="yellow", err=True)
+    added = sum(s.added for s in summaries)
+    present = sum(s.present for s in summaries)
+    rejected = sum(s.rejected for s in summaries)
+    if len(summaries) > 1:
+        click.echo(f"total: {added} {what} added, {present} already present, {rejected} rejected")
+    if rejected:
+        click.echo("see the rejected rows and their reasons with: gaplens rejects", err=True)
+    return 1 if failed else 0
+
+
+@ingest.command("notes")
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--kind", type=click.Choice(NOTE_KINDS), help="Kind for every note (else from a kind column or the file).")
+@click.option(
+    "--map", "mapping", multiple=True, metavar="FIELD=COLUMN",
+    help="Use COLUMN for FIELD (text, id, date, deal, account, amount, stage, outcome, rep, competitor, kind). Repeatable.",
+)
+@pass_ctx
+@core_errors
+def ingest_notes(ctx: Context, paths, kind, mapping) -> None:
+    """Import sales notes from CSV, JSON, JSONL, .txt/.md files or folders of them.
+
+    Re-importing a file adds nothing. Rows that cannot be used are kept with
+    their reason (see `gaplens rejects`); every good row still lands.
+    """
+    from ingest import import_notes, parse_mapping
+
+    with _progress("importing") as bar:
+        summaries = import_notes(
+            ctx.store, list(paths), kind=kind, mapping=parse_mapping(list(mapping)), on_progress=bar
+        )
+    sys.exit(_print_summaries(summaries, "notes"))
+
+
+@ingest.command("assets")
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@pass_ctx
+@core_errors
+def ingest_assets(ctx: Context, paths) -> None:
+    """Import content assets: a CSV inventory and/or folders of .md/.txt/.html files."""
+    from ingest import import_assets
+
+    with _progress("importing") as bar:
+        summaries = import_assets(ctx.store, list(paths), on_progress=bar)
+    sys.exit(_print_summaries(summaries, "assets"))
+
+
+@cli.command()
+@click.argument("text")
+@click.option("--kind", type=click.Choice(NOTE_KINDS), default="call-note", show_default=True)
+@click.option("--deal", help="Deal or opportunity id.")
+@click.option("--account", help="Account / company.")
+@click.option("--rep", help="Who heard it.")
+@click.option("--amount", help="Deal value, e.g. 48000 or $48,000.")
+@click.option("--date", help="When it was heard (default today).")
+@click.option("--competitor", help="Competitor named.")
+@pass_ctx
+@core_errors
+def note(ctx: Context, text, kind, deal, account, rep, amount, date, competitor) -> None:
+    """Add one note a rep heard. TEXT '-' reads the note from stdin."""
+    from ingest import add_typed_note
+
+    if text == "-":
+        text = click.get_text_stream("stdin").read()
+    stored = add_typed_note(
+        ctx.store, text, kind=kind, deal=deal, account=account, rep=rep, amount=amount,
+        date=date, competitor=competitor,
+    )
+    click.echo(f"saved note {stored.note_id} ({stored.kind})")
+
+
+# -- analysis --------------------------------------------------------------
+
+
+@cli.command()
+@click.option("--model", help="sentence-transformers model name or path (default: bundled all-MiniLM-L6-v2).")
+@click.option(
+    "--gap-threshold", type=click.FloatRange(0, 1), default=None,
+    help="A theme is a gap when its coverage is below this (default 0.5).",
+)
+@click.option("--refit", is_flag=True, help="Always fit a new map, even when few notes are new.")
+@click.option("--stop-word", "stop_words", multiple=True, metavar="WORD",
+              help="Keep WORD out of theme labels (your company or product names). Repeatable.")
+@pass_ctx
+@core_errors
+def analyze(ctx: Context, model, gap_threshold, refit, stop_words) -> None:
+    """Embed, cluster and label the notes, match themes to content, rank gaps."""
+    from analysis.coverage import DEFAULT_GAP_THRESHOLD
+    from analysis.pipeline import run_analysis
+
+    threshold = DEFAULT_GAP_THRESHOLD if gap_threshold is None else gap_threshold
+    with _progress("analysing") as bar:
+        result = run_analysis(
+            ctx.store, model=model, gap_threshold=threshold, refit=refit, stop_words=stop_words,
+            on_progress=lambda p: bar(p.stage, p.done, p.total),
+        )
+    click.echo(
+        f"analysed {result.n_notes} notes in {result.seconds:.1f}s: {result.n_clusters} themes, "
+        f"{result.n_unclustered} unclustered, {result.n_gaps} gaps "
+        f"({result.embedded} texts embedded, the rest from cache"
+        f"{'; map reused' if result.reused_map else ''})"
+    )
+    click.echo("next: gaplens gaps   (or gaplens clusters)")
+
+
+CLUSTER_COLUMNS = [
+    ("cluster_id", "id"), ("label", "theme"), ("size", "notes"), ("deals", "deals"),
+    ("amount", "amount"), ("coverage", "coverage"), ("best_asset_title", "closest content"),
+]
+GAP_COLUMNS = [
+    ("rank", "#"), ("label", "theme"), ("size", "notes"), ("deals", "deals"), ("accounts", "accts"),
+    ("amount", "amount"), ("coverage", "coverage"), ("status", "status"),
+    ("best_asset_title", "closest content"), ("score", "score"),
+]
+CLUSTER_FIELDS = ["cluster_id", "label", "size", "deals", "accounts", "amount", "keywords", "kinds",
+                  "first_date", "last_date", "coverage", "is_gap", "best_asset_id", "best_asset_title",
+                  "score", "examples"]
+GAP_FIELDS = ["rank", "cluster_id", "label", "size", "deals", "accounts", "amount", "recent_share",
+              "coverage", "is_gap", "status", "best_asset_id", "best_asset_title", "best_passage",
+              "demand", "momentum", "score"]
+
+
+def _emit(rows, fmt, out, fields, columns, title=None, after=None):
+    if fmt == "json":
+        write(to_json([{k: r.get(k) for k in fields} for r in rows]), out)
+    elif fmt == "csv":
+        write(to_csv(rows, fields), out)
+    else:
+        text = render_table(rows, columns, title=title, width=_width())
+        if after:
+            text += after
+        write(text, out)
+
+
+def _width() -> int:
+    try:
+        return max(80, min(os.get_terminal_size().columns, 160))
+    except OSError:
+        return 120
+
+
+@cli.command()
+@output_options()
+@click.option("--examples", default=3, show_default=True, help="Quotes shown per theme in the table.")
+@pass_ctx
+@core_errors
+def clusters(ctx: Context, fmt, out, examples) -> None:
+    """The themes found by the last analysis, with keywords and quotes."""
+    from analysis.results import cluster_rows, current_run
+
+    run = current_run(ctx.store)
+    rows = cluster_rows(ctx.store, run["id"], examples=max(examples, 5))
+    if fmt != "table":
+        return _emit(rows, fmt, out, CLUSTER_FIELDS, CLUSTER_COLUMNS)
+    lines = []
+    for r in rows:
+        lines.append(f"\n[{r['cluster_id']}] {r['label']}  —  {r['size']} notes, {r['deals']} deals, "
+                     f"coverage {r['coverage']:.2f}{'  GAP' if r['is_gap'] else ''}")
+        lines.append(f"    keywords: {', '.join(r['keywords'])}")
+        for e in r["examples"][:examples]:
+            text = " ".join(e["text"].split())
+            lines.append(f"    “{text[:150]}{'…' if len(text) > 150 else ''}”  ({e['kind']}, {e['date'] or 'undated'})")
+    lines.append(f"\n{run['n_unclustered']} notes unclustered (see: gaplens export assignments)\n")
+    _emit(rows, fmt, out, CLUSTER_FIELDS, CLUSTER_COLUMNS, title="Themes", after="\n".join(lines))
+
+
+@cli.command()
+@output_options()
+@click.option("--all", "show_all", is_flag=True, help="Rank every theme, not only gaps.")
+@click.option("--limit", type=int, default=None, help="Show the top N.")
+@pass_ctx
+@core_errors
+def gaps(ctx: Context, fmt, out, show_all, limit) -> None:
+    """Themes ranked by gap score: demand x momentum x (1 - coverage).
+
+    The table shows the gaps; --all ranks covered themes too. JSON and CSV
+    always carry every theme with is_gap set, ordered by score.
+    """
+    from analysis.results import gap_rows
+
+    rows = gap_rows(ctx.store)
+    if fmt == "table" and not show_all:
+        rows = [r for r in rows if r["is_gap"]]
+    if limit:
+        rows = rows[:limit]
+    after = "\nscore = 100 × demand × momentum × (1 − coverage); see README, 'Gap score'.\n"
+    _emit(rows, fmt, out, GAP_FIELDS, GAP_COLUMNS, title="Content gaps, most urgent first", after=after)
+
+
+@cli.command()
+@click.argument("what", type=click.Choice(["assignments", "clusters", "gaps", "notes"]))
+@output_options(default="csv")
+@pass_ctx
+@core_errors
+def export(ctx: Context, what, fmt, out) -> None:
+    """Export analysis results or notes (CSV by default)."""
+    from analysis import results
+
+    if what == "assignments":
+        rows = results.assignment_rows(ctx.store)
+        fields = ["note_id", "cluster_id", "cluster_label", "probability"]
+        columns = [(f, f) for f in fields]
+    elif what == "clusters":
+        rows, fields, columns = results.cluster_rows(ctx.store), CLUSTER_FIELDS, CLUSTER_COLUMNS
+    elif what == "gaps":
+        rows, fields, columns = results.gap_rows(ctx.store), GAP_FIELDS, GAP_COLUMNS
+    else:
+        rows = results.note_rows(ctx.store)
+        fields = list(results.NOTE_FIELDS) + ["cluster_id"]
+        columns = [("note_id", "id"), ("kind", "kind"), ("date", "date"), ("deal", "deal"), ("text", "text")]
+    _emit(rows, fmt, out, fields, columns)
+
+
+@cli.command()
+@output_options()
+@pass_ctx
+@core_errors
+def rejects(ctx: Context, fmt, out) -> None:
+    """Rows that could not be imported, with file, line and reason."""
+    from analysis.results import reject_rows
+
+    rows = reject_rows(ctx.store)
+    if fmt == "table" and not rows:
+        return write("no rejected rows\n", out)
+    _emit(rows, fmt, out, ["file", "line", "reason", "raw"],
+          [("file", "file"), ("line", "line"), ("reason", "reason"), ("raw", "row as found")])
+
+
+@cli.command()
+@output_options()
+@pass_ctx
+@core_errors
+def status(ctx: Context, fmt, out) -> None:
+    """What the workspace holds and when it was last analysed."""
+    from analysis.results import workspace_summary
+
+    s = workspace_summary(ctx.store)
+    if fmt == "json":
+        import json
+
+        return write(json.dumps(s, indent=2) + "\n", out)
+    lines = [f"{k:>14}: {v}" for k, v in s.items()]
+    write("\n".join(lines) + "\n", out)
+
+
+# -- demo ------------------------------------------------------------------
+
+
+@cli.command()
+@click.option("--no-tui", is_flag=True, help="Build the demo workspace and print the top gaps.")
+@click.option("--data", "data_dir", type=click.Path(file_okay=False), default=None,
+              help="Demo data folder (default: the repository's data/).")
+@click.option("--model", help="Embedding model name or path (default: bundled).")
+@click.pass_context
+@core_errors
+def demo(click_ctx: click.Context, no_tui, data_dir, model) -> None:
+    """Build a workspace from the bundled demo data (Orbitly, a fictional help-desk vendor).
+
+    Imports the notes and content in data/, analyses them and prints the top
+    gaps. Uses ./gaplens-demo.db unless --db is given.
+    """
+    from analysis.pipeline import run_analysis
+    from analysis.results import gap_rows
+    from ingest import import_assets, import_notes
+
+    ctx: Context = click_ctx.obj
+    if ctx.db_path is None:
+        ctx.db_path = DEMO_DB
+    data = Path(data_dir) if data_dir else REPO_DATA
+    if not (data / "notes").is_dir() or not (data / "assets").is_dir():
+        raise click.ClickException(
+            f"demo data not found in '{data}' (expected notes/ and assets/); pass --data DIR"
+        )
+    click.echo(f"building the demo workspace in {ctx.db_path}")
+    with _progress("importing notes") as bar:
+        notes = import_notes(ctx.store, [data / "notes"], on_progress=bar)
+    with _progress("importing content") as bar:
+        assets = import_assets(ctx.store, [data / "assets"], on_progress=bar)
+    _print_summaries(notes, "notes")
+    _print_summaries(assets, "assets")
+    with _progress("analysing") as bar:
+        result = run_analysis(ctx.store, model=model, stop_words=["orbitly"],
+                              on_progress=lambda p: bar(p.stage, p.done, p.total))
+    click.echo(
+        f"analysed {result.n_notes} notes: {result.n_clusters} themes, "
+        f"{result.n_unclustered} unclustered, {result.n_gaps} gaps\n"
+    )
+    rows = [r for r in gap_rows(ctx.store) if r["is_gap"]][:10]
+    click.echo(render_table(rows, GAP_COLUMNS, title="Top content gaps", width=_width()))
+    click.echo(
+        f"Explore: gaplens --db {ctx.db_path} clusters | gaps --all | export gaps --format json"
+    )
+    if not no_tui:
+        click.echo("(the terminal UI arrives with the next release; showing the CLI view)")
+
+
+# -- progress --------------------------------------------------------------
+
+
+class _progress:
+    """A stderr progress line fed by (stage, done, total) callbacks; quiet when not a terminal."""
+
+    def __init__(self, label: str):
+        self.label = label
+        self.tty = sys.stderr.isatty()
+        self.last_stage = None
+
+    def __enter__(self):
+        return self
+
+    def __call__(self, stage, done: int, total) -> None:
+        stage = str(stage)
+        if not self.tty:
+            if stage != self.last_stage:
+                click.echo(f"{self.label}: {stage}", err=True)
+                self.last_stage = stage
+            return
+        if total:
+            width = 30
+            filled = int(width * done / total) if total else 0
+            bar = "█" * filled + "░" * (width - filled)
+            msg = f"\r{self.label}: {Path(stage).name if os.sep in stage else stage} {bar} {done}/{total}"
+        else:
+            msg = f"\r{self.label}: {Path(stage).name if os.sep in stage else stage} {done or ''}"
+        click.echo(msg.ljust(100)[:100], err=True, nl=False)
+        self.last_stage = stage
+
+    def __exit__(self, *exc):
+        if self.tty and self.last_stage is not None:
+            click.echo("\r" + " " * 100 + "\r", err=True, nl=False)
+        return False
+
+
+def main() -> None:
+    try:
+        cli(prog_name="gaplens")
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        sys.exit(130)
+    except Exception as exc:  # never show a traceback; keep it available for bug reports
+        if os.environ.get("GAPLENS_DEBUG"):
+            raise
+        click.secho(f"gaplens: unexpected error: {type(exc).__name__}: {exc}", fg="red", err=True)
+        click.echo("run again with GAPLENS_DEBUG=1 to see the details, and report it", err=True)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
