@@ -12,6 +12,10 @@ from collections import Counter
 from gaplens.store import Store
 
 
+# Coverage at or above this reads as "covered"; between the gap threshold and it, "partial".
+COVERED_AT = 0.8
+
+
 class NoAnalysis(Exception):
     """The workspace has not been analysed yet."""
 
@@ -114,8 +118,8 @@ def gap_rows(store: Store, run_id: int | None = None, only_gaps: bool = False) -
 
 def _status(coverage: float, is_gap: bool) -> str:
     if is_gap:
-        return "gap" if coverage < 0.2 else "weak"
-    return "covered" if coverage >= 0.8 else "partial"
+        return "gap"
+    return "covered" if coverage >= COVERED_AT else "partial"
 
 
 def assignment_rows(store: Store, run_id: int | None = None) -> list[dict]:

@@ -181,7 +181,7 @@ def note(ctx: Context, text, kind, deal, account, rep, amount, date, competitor)
     from ingest import add_typed_note
 
     if text == "-":
-        text = click.get_text_stream("stdin").read()
+        text = sys.stdin.read()
     stored = add_typed_note(
         ctx.store, text, kind=kind, deal=deal, account=account, rep=rep, amount=amount,
         date=date, competitor=competitor,

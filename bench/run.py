@@ -1,0 +1,1148 @@
+"""gaplens benchmarks on public evaluation data (see bench/README.md).
+
+    python bench/run.py [--quick] [--only NAME ...] [--out bench/results] [--eval DIR]
+
+Benchmarks: clustering (clinc150), gaps (covidfaq), embedding (throughput),
+incremental (re-analysis after 1% more notes). Each one runs in its own
+subprocess, so its peak RSS is its own and no benchmark inherits another's warm
+state; the parent collects the figures and writes ``latest.json`` and
+``latest.md`` (``quick.json`` / ``quick.md`` with --quick, so a smoke run never
+overwrites the full figures). With --only, the other benchmarks' previous
+figures are kept in the files.
+
+Data goes in through the same path a user's does: rows are written to temporary
+CSV files and imported with ``ingest.import_notes`` / ``ingest.import_assets``
+into a temporary workspace. The eval data is never copied into the project.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import platform
+import re
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+DEFAULT_EVAL = REPO.parent / "shared" / "eval"
+DEFAULT_OUT = REPO / "bench" / "results"
+BENCHMARKS = ("clustering", "gaps", "embedding", "incremental")
+EVAL_FILES = (
+    "README.md",
+    "clinc150/clinc150_flat.csv",
+    "covidfaq/faq_articles.csv",
+    "covidfaq/user_queries.csv",
+)
+TARGETS = {
+    "embedding_overhead": 0.05,  # gaplens embed_texts at most 5% slower than a bare encode
+    "incremental_ratio": 0.15,  # re-analysis after +1% notes under 15% of a first analysis
+}
+GAP_SEEDS = (0, 1, 2)
+QUICK_PER_INTENT = 40  # --quick: 40 queries per intent (6,000 of 22,500)
+QUICK_EMBED_TEXTS = 5000
+HOLD_OUT_SHARE = 0.01
+
+_T0 = time.perf_counter()
+_NAME = "bench"
+
+
+def log(message: str) -> None:
+    stamp = datetime.now().strftime("%H:%M:%S")
+    print(
+        f"[{stamp} +{time.perf_counter() - _T0:6.0f}s {_NAME}] {message}",
+        file=sys.stderr,
+        flush=True,
+    )
+
+
+def peak_rss_mb() -> float:
+    """Peak resident set size of this process so far (ru_maxrss is KiB on Linux, bytes on macOS)."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return round(peak / (1024 * 1024 if sys.platform == "darwin" else 1024), 1)
+
+
+# -- eval data --------------------------------------------------------------------------
+
+
+def check_eval_dir(eval_dir: Path) -> None:
+    missing = [f for f in EVAL_FILES if not (eval_dir / f).is_file()]
+    if missing:
+        sys.exit(
+            f"bench: evaluation data not found in {eval_dir} (missing: {', '.join(missing)}).\n"
+            "The benchmarks read the shared eval set at ../shared/eval beside the repository; "
+            "pass --eval DIR if it lives elsewhere."
+        )
+
+
+def load_clinc(eval_dir: Path, quick: bool) -> list[dict]:
+    """In-scope clinc150 rows: {"id": CSV row index as a string, "text", "intent"}."""
+    with open(eval_dir / "clinc150" / "clinc150_flat.csv", newline="", encoding="utf-8") as fh:
+        rows = [
+            {"id": str(i), "text": r["text"], "intent": r["intent"]}
+            for i, r in enumerate(csv.DictReader(fh))
+            if r["intent"] != "oos"
+        ]
+    if quick:
+        import numpy as np
+
+        rng = np.random.default_rng(0)
+        by_intent: dict[str, list[int]] = {}
+        for i, r in enumerate(rows):
+            by_intent.setdefault(r["intent"], []).append(i)
+        keep = sorted(
+            j
+            for idx in by_intent.values()
+            for j in rng.choice(idx, QUICK_PER_INTENT, replace=False)
+        )
+        rows = [rows[j] for j in keep]
+    return rows
+
+
+def load_covidfaq(eval_dir: Path) -> tuple[list[dict], list[dict]]:
+    with open(eval_dir / "covidfaq" / "faq_articles.csv", newline="", encoding="utf-8") as fh:
+        articles = list(csv.DictReader(fh))
+    with open(eval_dir / "covidfaq" / "user_queries.csv", newline="", encoding="utf-8") as fh:
+        queries = list(csv.DictReader(fh))
+    return articles, queries
+
+
+def reference_tables(readme: Path) -> dict[str, dict]:
+    """The reference tables of the eval README, keyed by section ("clinc150", "covidfaq")."""
+    out: dict[str, dict] = {}
+    section = None
+    lines = readme.read_text(encoding="utf-8").splitlines()
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if line.startswith("## "):
+            section = line[3:].split("/")[0].split()[0].strip()
+        if section and "reference figures" in line.lower():
+            j = i + 1
+            while j < len(lines) and not lines[j].startswith("|"):
+                j += 1
+            table = []
+            while j < len(lines) and lines[j].startswith("|"):
+                cells = [c.strip() for c in lines[j].strip().strip("|").split("|")]
+                if not all(re.fullmatch(r":?-+:?", c) for c in cells):
+                    table.append(cells)
+                j += 1
+            if table:
+                out[section] = {"caption": line.strip("* "), "header": table[0], "rows": table[1:]}
+            i = j
+            continue
+        i += 1
+    return out
+
+
+# -- helpers ----------------------------------------------------------------------------
+
+
+def write_csv(path: Path, header: list[str], rows: list[list]) -> Path:
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
+
+
+def ingest_notes(store, path: Path, expected: int) -> float:
+    """Import a notes CSV (kind question) and check every row arrived; returns seconds."""
+    from ingest import import_notes
+
+    started = time.perf_counter()
+    summaries = import_notes(store, [path], kind="question")
+    seconds = time.perf_counter() - started
+    problems = [s for s in summaries if s.error or s.rejected]
+    added = sum(s.added for s in summaries)
+    if problems or added != expected:
+        detail = "; ".join(
+            s.error or f"{s.rejected} rejected, e.g. {s.rejects[:1]}" for s in problems
+        )
+        raise RuntimeError(f"import of {path.name}: {added} of {expected} notes added. {detail}")
+    return seconds
+
+
+def ingest_assets(store, path: Path, expected: int) -> float:
+    from ingest import import_assets
+
+    started = time.perf_counter()
+    summaries = import_assets(store, [path])
+    seconds = time.perf_counter() - started
+    added = sum(s.added for s in summaries)
+    if any(s.error or s.rejected for s in summaries) or added != expected:
+        raise RuntimeError(
+            f"import of {path.name}: {added} of {expected} assets added: {summaries}"
+        )
+    return seconds
+
+
+class StageClock:
+    """An on_progress callback for run_analysis that timestamps each stage change."""
+
+    def __init__(self, label: str):
+        self.label = label
+        self.events: list[tuple[float, str]] = []
+        self._last = None
+
+    def __call__(self, p) -> None:
+        key = f"{p.stage}:{p.done}" if p.stage == "clustering" else p.stage
+        if key != self._last:
+            self._last = key
+            self.events.append((time.perf_counter(), key))
+            log(f"{self.label}: {key.replace(':', ' ')}")
+
+    def breakdown(self, ended: float) -> dict[str, float]:
+        """Seconds per phase: embed (cache reads and encoding), reduce (UMAP or placement), ..."""
+        names = {
+            "embedding notes": "embed",
+            "embedding content": "embed",
+            "clustering:0": "reduce",
+            "clustering:1": "hdbscan",
+            "clustering:2": "label",
+            "labelling": "label",
+            "matching content": "match",
+            "saving": "save",
+        }
+        out: dict[str, float] = {}
+        marks = self.events + [(ended, "end")]
+        for (t, key), (t_next, _) in zip(marks, marks[1:], strict=False):
+            phase = names.get(key, key)
+            out[phase] = out.get(phase, 0.0) + (t_next - t)
+        return {k: round(v, 2) for k, v in out.items()}
+
+
+def timed_analysis(store, label: str, **kwargs) -> tuple[object, float, dict]:
+    from analysis.pipeline import run_analysis
+
+    clock = StageClock(label)
+    started = time.perf_counter()
+    result = run_analysis(store, on_progress=clock, **kwargs)
+    ended = time.perf_counter()
+    seconds = ended - started
+    log(
+        f"{label}: {seconds:.1f}s, {result.n_clusters} clusters, "
+        f"{result.n_unclustered} unclustered, {result.embedded} embedded, reused map: {result.reused_map}"
+    )
+    return result, seconds, clock.breakdown(ended)
+
+
+def labels_of(store, run_id: int) -> dict[str, int]:
+    """note_id -> cluster id (-1 = unclustered), from the export rows."""
+    from analysis.results import assignment_rows
+
+    return {
+        r["note_id"]: (-1 if r["cluster_id"] is None else int(r["cluster_id"]))
+        for r in assignment_rows(store, run_id)
+    }
+
+
+def partition_scores(truth: list[str], labels) -> dict:
+    """ARI and NMI over all items, unclustered (-1) counted as one shared label."""
+    import numpy as np
+    from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
+
+    labels = np.asarray(labels)
+    return {
+        "clusters": int(len(set(labels[labels >= 0].tolist()))),
+        "unclustered_share": round(float(np.mean(labels < 0)), 4),
+        "ari": round(float(adjusted_rand_score(truth, labels)), 4),
+        "nmi": round(float(normalized_mutual_info_score(truth, labels)), 4),
+    }
+
+
+def warm_jit() -> float:
+    """Compile gaplens's UMAP/HDBSCAN path once on random data, so no timing includes numba JIT."""
+    import numpy as np
+
+    from analysis import cluster as clu
+
+    started = time.perf_counter()
+    rng = np.random.default_rng(0)
+    centres = rng.normal(size=(10, 384))
+    x = np.repeat(centres, 100, axis=0) + 0.3 * rng.normal(size=(1000, 384))
+    x = (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32)
+    clu.cluster(x)
+    return round(time.perf_counter() - started, 1)
+
+
+def warm_model() -> float:
+    """Import torch / sentence-transformers and load the model once (the model cache is reused)."""
+    from analysis.embed import SentenceTransformerEmbedder
+
+    started = time.perf_counter()
+    SentenceTransformerEmbedder().encode(["warm up", "the model"])
+    return round(time.perf_counter() - started, 1)
+
+
+# -- 1. clustering -------------------------------------------------------------------------
+
+
+def bench_clustering(eval_dir: Path, work: Path, quick: bool) -> dict:
+    from analysis.embed import SentenceTransformerEmbedder, embed_texts
+    from gaplens.store import Store
+
+    rows = load_clinc(eval_dir, quick)
+    truth = {r["id"]: r["intent"] for r in rows}
+    log(f"{len(rows)} in-scope clinc150 rows, {len(set(truth.values()))} intents")
+    warm = {"jit_s": warm_jit(), "model_s": warm_model()}
+    notes_csv = write_csv(
+        work / "clinc_notes.csv", ["id", "text"], [[r["id"], r["text"]] for r in rows]
+    )
+    store = Store(work / "clustering.db")
+    ingest_s = ingest_notes(store, notes_csv, len(rows))
+    log(f"imported {len(rows)} notes in {ingest_s:.1f}s")
+
+    first, first_s, first_parts = timed_analysis(store, "first analysis (cold embedding cache)")
+    second, second_s, second_parts = timed_analysis(
+        store, "gaplens analysis on cached embeddings (refit)", refit=True
+    )
+    assert second.embedded == 0, "the second run should embed nothing"
+    first_labels, labels = labels_of(store, first.run_id), labels_of(store, second.run_id)
+    ids = [r["id"] for r in rows]
+    y_true = [truth[i] for i in ids]
+    ours = partition_scores(y_true, [labels[i] for i in ids])
+    same_as_first = all(first_labels[i] == labels[i] for i in ids)
+    params = json.loads(store.latest_run()["params"])
+
+    # the BERTopic-style reference on the very same vectors, read back through the cache
+    texts = {n["note_id"]: n["text"] for n in store.notes()}
+    vectors, new = embed_texts(store, SentenceTransformerEmbedder(), [texts[i] for i in ids])
+    assert new == 0, f"{new} texts were not in the workspace cache"
+    store.close()
+    ref_warm_s = _reference_warmup(vectors)
+    log("reference pipeline (UMAP 5-d + HDBSCAN min_cluster_size 10)")
+    ref_labels, ref_umap_s, ref_hdbscan_s = _reference_pipeline(vectors)
+    ref = partition_scores(y_true, ref_labels)
+    ref_s = ref_umap_s + ref_hdbscan_s
+    log(
+        f"reference: {ref_s:.1f}s, {ref['clusters']} clusters; "
+        f"gaplens/reference = {second_s / ref_s:.2f}"
+    )
+    return {
+        "dataset": f"clinc150 in-scope, {len(rows)} queries, {len(set(y_true))} intents",
+        "n_notes": len(rows),
+        "true_clusters": len(set(y_true)),
+        "gaplens": {
+            **ours,
+            "params": {
+                k: params[k]
+                for k in ("min_cluster_size", "min_samples", "n_neighbors", "n_components")
+            },
+            "seconds_cached": round(second_s, 2),
+            "breakdown_cached": second_parts,
+            "seconds_first_run": round(first_s, 2),
+            "breakdown_first_run": first_parts,
+            "first_run_clusters": first.n_clusters,
+            "refit_reproduces_first_run": same_as_first,
+            "ingest_seconds": round(ingest_s, 2),
+        },
+        "reference": {
+            **ref,
+            "pipeline": 'umap.UMAP(n_neighbors=15, n_components=5, min_dist=0.0, metric="cosine", '
+            'random_state=42) + hdbscan.HDBSCAN(min_cluster_size=10, metric="euclidean", '
+            'cluster_selection_method="eom", prediction_data=False)',
+            "seconds": round(ref_s, 2),
+            "umap_seconds": round(ref_umap_s, 2),
+            "hdbscan_seconds": round(ref_hdbscan_s, 2),
+            "warmup_seconds": ref_warm_s,
+        },
+        "time_ratio": round(second_s / ref_s, 3),
+        "warmup": warm,
+        "notes": [
+            "ARI/NMI over all notes; unclustered notes share one label.",
+            "Both timings exclude numba JIT compilation: gaplens's path is compiled by an earlier "
+            "run, the reference by a warm-up fit on 5,000 of the same vectors.",
+            "gaplens time is the whole run_analysis (cache reads, UMAP, HDBSCAN, labels, "
+            "matching, saving); the reference is UMAP + HDBSCAN on in-memory vectors.",
+        ],
+    }
+
+
+def _reference_umap():
+    import umap
+
+    return umap.UMAP(n_neighbors=15, n_components=5, min_dist=0.0, metric="cosine", random_state=42)
+
+
+def _reference_hdbscan():
+    import hdbscan
+
+    return hdbscan.HDBSCAN(
+        min_cluster_size=10,
+        metric="euclidean",
+        cluster_selection_method="eom",
+        prediction_data=False,
+    )
+
+
+def _reference_warmup(vectors) -> float:
+    """Fit the reference once on 5,000 points (above UMAP's exact-kNN cutoff) to compile it."""
+    import warnings
+
+    import numpy as np
+
+    started = time.perf_counter()
+    sample = vectors[
+        np.random.default_rng(1).choice(len(vectors), min(5000, len(vectors)), replace=False)
+    ]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        _reference_hdbscan().fit(_reference_umap().fit_transform(sample))
+    return round(time.perf_counter() - started, 1)
+
+
+def _reference_pipeline(vectors):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        started = time.perf_counter()
+        coords = _reference_umap().fit_transform(vectors)
+        reduced = time.perf_counter()
+        labels = _reference_hdbscan().fit(coords).labels_
+        ended = time.perf_counter()
+    return labels, reduced - started, ended - reduced
+
+
+# -- 2. gaps -----------------------------------------------------------------------------------
+
+
+def bench_gaps(eval_dir: Path, work: Path, quick: bool) -> dict:
+    import numpy as np
+
+    articles, queries = load_covidfaq(eval_dir)
+    seeds = GAP_SEEDS[:1] if quick else GAP_SEEDS
+    warm = {"jit_s": warm_jit(), "model_s": warm_model()}
+    per_seed = [_gaps_seed(articles, queries, seed, work) for seed in seeds]
+    keys = (
+        "precision",
+        "recall",
+        "f1",
+        "auc",
+        "auc_clustered_only",
+        "trivial_precision",
+        "trivial_f1",
+    )
+    mean = {k: round(float(np.mean([s[k] for s in per_seed if s[k] is not None])), 4) for k in keys}
+    return {
+        "dataset": f"covidfaq, {len(articles)} articles, {len(queries)} user queries",
+        "seeds": list(seeds),
+        "mean": mean,
+        "per_seed": per_seed,
+        "warmup": warm,
+        "notes": [
+            "Flag = the query's cluster is reported as a gap (gap_rows is_gap); unclustered "
+            "queries are not flagged.",
+            "AUC scores each query with 1 - its cluster's coverage; unclustered queries get "
+            "coverage 1.0, i.e. score 0 (the lowest). 'AUC clustered' leaves them out instead.",
+            "Trivial row: flag every query (recall 1, precision = share of gap queries).",
+        ],
+    }
+
+
+def _gaps_seed(articles: list[dict], queries: list[dict], seed: int, work: Path) -> dict:
+    import numpy as np
+    from sklearn.metrics import precision_recall_fscore_support, roc_auc_score
+
+    from analysis.results import gap_rows
+    from gaplens.store import Store
+
+    n_articles = len(articles)
+    perm = np.random.default_rng(seed).permutation(n_articles)
+    dropped = {articles[i]["faq_id"] for i in perm[: int(0.3 * n_articles)]}
+    kept = [a for a in articles if a["faq_id"] not in dropped]
+    inventory = write_csv(
+        work / f"covid_inventory_{seed}.csv",
+        ["id", "title", "body"],
+        [
+            [f"faq-{a['faq_id']}", a["faq_questions"].split("|||")[0].strip(), a["answer"]]
+            for a in kept
+        ],
+    )
+    notes_csv = write_csv(
+        work / f"covid_queries_{seed}.csv",
+        ["id", "text"],
+        [[f"q{i}", q["query"]] for i, q in enumerate(queries)],
+    )
+    store = Store(work / f"gaps_{seed}.db")
+    ingest_assets(store, inventory, len(kept))
+    ingest_notes(store, notes_csv, len(queries))
+    result, seconds, _ = timed_analysis(store, f"seed {seed}: analysis")
+    clusters = {r["cluster_id"]: r for r in gap_rows(store, result.run_id)}
+    labels = labels_of(store, result.run_id)
+    n_passages = store.db["passages"].count
+    store.close()
+
+    y_true = np.array([q["faq_id"] in dropped for q in queries])
+    cids = [labels[f"q{i}"] for i in range(len(queries))]
+    flag = np.array([c >= 0 and clusters[c]["is_gap"] for c in cids])
+    coverage = np.array([clusters[c]["coverage"] if c >= 0 else 1.0 for c in cids])
+    score = 1.0 - coverage
+    p, r, f1, _ = precision_recall_fscore_support(y_true, flag, average="binary", zero_division=0)
+    clustered = np.array([c >= 0 for c in cids])
+    auc_clustered = (
+        roc_auc_score(y_true[clustered], score[clustered])
+        if len(set(y_true[clustered].tolist())) == 2
+        else None
+    )
+    base = float(y_true.mean())
+    out = {
+        "seed": seed,
+        "dropped_articles": len(dropped),
+        "kept_articles": len(kept),
+        "passages": n_passages,
+        "gap_query_share": round(base, 4),
+        "clusters": result.n_clusters,
+        "gap_clusters": result.n_gaps,
+        "unclustered_share": round(float(np.mean(~clustered)), 4),
+        "flagged_share": round(float(flag.mean()), 4),
+        "precision": round(float(p), 4),
+        "recall": round(float(r), 4),
+        "f1": round(float(f1), 4),
+        "auc": round(float(roc_auc_score(y_true, score)), 4),
+        "auc_clustered_only": None if auc_clustered is None else round(float(auc_clustered), 4),
+        "trivial_precision": round(base, 4),
+        "trivial_f1": round(2 * base / (1 + base), 4),
+        "seconds": round(seconds, 2),
+    }
+    log(
+        f"seed {seed}: P {out['precision']:.3f} R {out['recall']:.3f} F1 {out['f1']:.3f} "
+        f"AUC {out['auc']:.3f} (trivial F1 {out['trivial_f1']:.3f})"
+    )
+    return out
+
+
+# -- 3. embedding ------------------------------------------------------------------------------
+
+
+def bench_embedding(eval_dir: Path, work: Path, quick: bool) -> dict:
+    import numpy as np
+
+    from analysis.embed import SentenceTransformerEmbedder, embed_texts
+    from gaplens.store import Store
+
+    texts = [r["text"] for r in load_clinc(eval_dir, False)]
+    if quick:
+        pick = np.random.default_rng(0).choice(len(texts), QUICK_EMBED_TEXTS, replace=False)
+        texts = [texts[i] for i in sorted(pick)]
+    started = time.perf_counter()
+    embedder = SentenceTransformerEmbedder()
+    model = embedder._load()  # the very model object both paths use
+    load_s = time.perf_counter() - started
+    model.encode(texts[:256], batch_size=64, normalize_embeddings=True)  # warm up torch
+    log(f"{len(texts)} texts ({len(set(texts))} distinct); model loaded in {load_s:.1f}s")
+
+    times: dict[str, list[float]] = {"gaplens": [], "direct": []}
+    vectors: dict[str, np.ndarray] = {}
+    last_store = None
+    for rep in range(2):
+        for path in ("gaplens", "direct") if rep == 0 else ("direct", "gaplens"):
+            if path == "gaplens":
+                if last_store is not None:
+                    last_store.close()
+                last_store = Store(work / f"embedding_{rep}.db")
+                t = time.perf_counter()
+                out, new = embed_texts(last_store, embedder, texts)
+                dt = time.perf_counter() - t
+                assert new == len(set(texts)), new
+            else:
+                t = time.perf_counter()
+                out = model.encode(texts, batch_size=64, normalize_embeddings=True)
+                dt = time.perf_counter() - t
+            times[path].append(dt)
+            vectors[path] = np.asarray(out, dtype=np.float32)
+            log(f"rep {rep}: {path} {dt:.1f}s ({len(texts) / dt:.0f} texts/s)")
+    t = time.perf_counter()
+    _, new = embed_texts(last_store, embedder, texts)
+    warm_s = time.perf_counter() - t
+    assert new == 0
+    last_store.close()
+    log(f"warm-cache pass {warm_s:.2f}s")
+
+    med = {k: float(np.median(v)) for k, v in times.items()}
+    cos = np.sum(vectors["gaplens"] * vectors["direct"], axis=1)
+    overhead = med["gaplens"] / med["direct"] - 1
+    return {
+        "dataset": f"clinc150 in-scope texts, {len(texts)}",
+        "n_texts": len(texts),
+        "distinct_texts": len(set(texts)),
+        "model_load_seconds": round(load_s, 2),
+        "gaplens_seconds": [round(x, 2) for x in times["gaplens"]],
+        "direct_seconds": [round(x, 2) for x in times["direct"]],
+        "gaplens_median": round(med["gaplens"], 2),
+        "direct_median": round(med["direct"], 2),
+        "gaplens_texts_per_s": round(len(texts) / med["gaplens"], 1),
+        "direct_texts_per_s": round(len(texts) / med["direct"], 1),
+        "overhead": round(overhead, 4),
+        "target_overhead": TARGETS["embedding_overhead"],
+        "meets_target": overhead <= TARGETS["embedding_overhead"],
+        "warm_cache_seconds": round(warm_s, 3),
+        "warm_cache_texts_per_s": round(len(texts) / warm_s, 0),
+        "min_cosine_gaplens_vs_direct": round(float(cos.min()), 6),
+        "torch_threads": _torch_threads(),
+        "notes": [
+            "gaplens: embed_texts into a fresh empty workspace (hashing, length sort, 512-text "
+            "chunks, SQLite cache writes). direct: SentenceTransformer.encode(texts, "
+            "batch_size=64, normalize_embeddings=True) on the same loaded model.",
+            "Order alternates over the 2 repetitions (gaplens first, then direct first); "
+            "median of each.",
+        ],
+    }
+
+
+def _torch_threads() -> int | None:
+    try:
+        import torch
+
+        return torch.get_num_threads()
+    except Exception:  # a figure for the report, nothing more
+        return None
+
+
+# -- 4. incremental ----------------------------------------------------------------------------
+
+
+def bench_incremental(eval_dir: Path, work: Path, quick: bool) -> dict:
+    import numpy as np
+    from sklearn.metrics import adjusted_rand_score
+
+    from gaplens.store import Store
+
+    rows = load_clinc(eval_dir, quick)
+    n_hold = int(round(HOLD_OUT_SHARE * len(rows)))
+    held = set(np.random.default_rng(0).permutation(len(rows))[:n_hold].tolist())
+    base = [r for i, r in enumerate(rows) if i not in held]
+    extra = [r for i, r in enumerate(rows) if i in held]
+    warm = {"jit_s": warm_jit(), "model_s": warm_model()}
+    base_csv = write_csv(
+        work / "clinc_base.csv", ["id", "text"], [[r["id"], r["text"]] for r in base]
+    )
+    extra_csv = write_csv(
+        work / "clinc_extra.csv", ["id", "text"], [[r["id"], r["text"]] for r in extra]
+    )
+
+    store = Store(work / "incremental.db")
+    ingest_notes(store, base_csv, len(base))
+    first, first_s, first_parts = timed_analysis(store, "first analysis from an empty workspace")
+    extra_ingest_s = ingest_notes(store, extra_csv, len(extra))
+    second, second_s, second_parts = timed_analysis(
+        store, f"second analysis after +{len(extra)} notes"
+    )
+    l1, l2 = labels_of(store, first.run_id), labels_of(store, second.run_id)
+    store.close()
+
+    truth = {r["id"]: r["intent"] for r in rows}
+    old = [r["id"] for r in base]
+    a, b = np.array([l1[i] for i in old]), np.array([l2[i] for i in old])
+    kept, matched_share = _kept_same_cluster(a, b)
+    new_ids = [r["id"] for r in extra]
+    new_labels = np.array([l2[i] for i in new_ids])
+    majority = _majority_intent(old, b, truth)
+    new_in_own_intent = sum(
+        1
+        for i, c in zip(new_ids, new_labels, strict=True)
+        if c >= 0 and majority.get(int(c)) == truth[i]
+    )
+    ratio = second_s / first_s
+    return {
+        "dataset": f"clinc150 in-scope, {len(base)} notes then +{len(extra)} (1%, seed 0)",
+        "n_first": len(base),
+        "n_added": len(extra),
+        "first_seconds": round(first_s, 2),
+        "first_breakdown": first_parts,
+        "second_seconds": round(second_s, 2),
+        "second_breakdown": second_parts,
+        "ratio": round(ratio, 4),
+        "target_ratio": TARGETS["incremental_ratio"],
+        "meets_target": ratio < TARGETS["incremental_ratio"],
+        "second_reused_map": second.reused_map,
+        "second_embedded": second.embedded,
+        "extra_ingest_seconds": round(extra_ingest_s, 2),
+        "first": partition_scores([truth[i] for i in old], a),
+        "second": partition_scores(
+            [truth[i] for i in old + new_ids], [l2[i] for i in old + new_ids]
+        ),
+        "old_notes_same_cluster": kept,
+        "old_notes_same_cluster_share": round(matched_share, 4),
+        "old_notes_same_cluster_id": int(np.sum(a == b)),
+        "old_notes_ari_first_vs_second": round(float(adjusted_rand_score(a, b)), 4),
+        "new_notes_clustered": int(np.sum(new_labels >= 0)),
+        "new_notes_in_own_intent_cluster": new_in_own_intent,
+        "warmup": warm,
+        "notes": [
+            "Both runs call run_analysis with defaults and no embedder, so each loads the model "
+            "as a CLI run would; torch is imported and numba compiled beforehand (warm-up), so "
+            "neither run pays one-off import/JIT costs.",
+            "Same cluster: clusters of the two runs matched one-to-one (Hungarian, on the "
+            "contingency table of the old notes), unclustered matched to unclustered; a note "
+            "counts as kept when its two clusters are a matched pair.",
+        ],
+    }
+
+
+def _kept_same_cluster(a, b) -> tuple[int, float]:
+    import numpy as np
+    from scipy.optimize import linear_sum_assignment
+
+    ca, cb = np.unique(a[a >= 0]), np.unique(b[b >= 0])
+    both = (a >= 0) & (b >= 0)
+    table = np.zeros((len(ca), len(cb)), dtype=np.int64)
+    np.add.at(table, (np.searchsorted(ca, a[both]), np.searchsorted(cb, b[both])), 1)
+    rows, cols = linear_sum_assignment(-table)
+    kept = int(table[rows, cols].sum() + np.sum((a < 0) & (b < 0)))
+    return kept, kept / len(a)
+
+
+def _majority_intent(ids: list[str], labels, truth: dict[str, str]) -> dict[int, str]:
+    from collections import Counter
+
+    counts: dict[int, Counter] = {}
+    for i, c in zip(ids, labels, strict=True):
+        if c >= 0:
+            counts.setdefault(int(c), Counter())[truth[i]] += 1
+    return {c: cnt.most_common(1)[0][0] for c, cnt in counts.items()}
+
+
+RUNNERS = {
+    "clustering": bench_clustering,
+    "gaps": bench_gaps,
+    "embedding": bench_embedding,
+    "incremental": bench_incremental,
+}
+
+
+# -- the report -----------------------------------------------------------------------------------
+
+
+def fmt(value, digits: int = 2, pct: bool = False) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if pct:
+        return f"{100 * value:.1f}%"
+    if isinstance(value, float):
+        return f"{value:.{digits}f}"
+    return str(value)
+
+
+def md_table(header: list[str], rows: list[list]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return lines
+
+
+def reference_rows(refs: dict, section: str, header: list[str]) -> list[list[str]]:
+    """README reference rows laid out under our header (columns matched by name, '—' elsewhere)."""
+    ref = refs.get(section)
+    if not ref:
+        return []
+    names = [h.lower() for h in ref["header"]]
+    out = []
+    for row in ref["rows"]:
+        cells = dict(zip(names, row, strict=False))
+        first = f"README: {row[0]}"
+        out.append([first] + [cells.get(h.lower(), "—") for h in header[1:]])
+    return out
+
+
+def render_markdown(report: dict) -> str:
+    m = report["machine"]
+    lines = [
+        "# gaplens benchmarks",
+        "",
+        f"Generated {report['generated']} by `python bench/run.py"
+        + (" --quick" if report["quick"] else "")
+        + "`.",
+        "",
+        f"Machine: {m['cpus']} CPUs ({m['processor'] or m['machine']}), {m['platform']}, "
+        f"Python {m['python']}; torch {m['versions'].get('torch')}, sentence-transformers "
+        f"{m['versions'].get('sentence-transformers')}, "
+        f"umap-learn {m['versions'].get('umap-learn')}, "
+        f"hdbscan {m['versions'].get('hdbscan')}, model all-MiniLM-L6-v2 (bundled).",
+        "",
+    ]
+    if report["quick"]:
+        lines += [
+            "**Quick mode**: smaller inputs (6,000 clinc rows, one covidfaq seed, 5,000 texts to "
+            "embed); the README reference rows are for the full data and do not compare directly.",
+            "",
+        ]
+    refs = report.get("references", {})
+    for name in BENCHMARKS:
+        entry = report["benchmarks"].get(name)
+        if entry is None:
+            continue
+        lines += [f"## {name}", ""]
+        if entry.get("error"):
+            lines += [f"**Failed** ({entry['date']}): `{entry['error']}`", ""]
+            continue
+        lines += [
+            f"{entry['result']['dataset']}. Measured {entry['date']}; benchmark wall time "
+            f"{entry['seconds']:.0f}s, peak RSS {entry['peak_rss_mb']:.0f} MB.",
+            "",
+        ]
+        lines += RENDER[name](entry["result"], refs)
+        lines += [""] + [f"- {n}" for n in entry["result"].get("notes", [])] + [""]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def render_clustering(r: dict, refs: dict) -> list[str]:
+    g, ref = r["gaplens"], r["reference"]
+    p = g["params"]
+    header = ["pipeline", "clusters", "unclustered", "ARI", "NMI"]
+    rows = [
+        [
+            f"**gaplens defaults** (min_cluster_size {p['min_cluster_size']}, min_samples "
+            f"{p['min_samples']}), measured",
+            g["clusters"],
+            fmt(g["unclustered_share"], pct=True),
+            fmt(g["ari"]),
+            fmt(g["nmi"]),
+        ],
+        [
+            "BERTopic-style reference (UMAP 5-d, HDBSCAN min_cluster_size 10), "
+            "same embeddings, measured",
+            ref["clusters"],
+            fmt(ref["unclustered_share"], pct=True),
+            fmt(ref["ari"]),
+            fmt(ref["nmi"]),
+        ],
+    ]
+    rows += reference_rows(refs, "clinc150", header)
+    out = md_table(header, rows)
+    out += ["", f"True clusters: {r['true_clusters']}.", ""]
+    b = g["breakdown_cached"]
+    out += md_table(
+        ["timing", "seconds"],
+        [
+            ["gaplens run_analysis on cached embeddings (refit)", fmt(g["seconds_cached"], 1)],
+            [
+                "… of which embed-cache reads / UMAP / HDBSCAN / labels / save",
+                " / ".join(
+                    fmt(b.get(k), 1) for k in ("embed", "reduce", "hdbscan", "label", "save")
+                ),
+            ],
+            [
+                "reference UMAP + HDBSCAN",
+                f"{ref['seconds']:.1f} ({ref['umap_seconds']:.1f} + {ref['hdbscan_seconds']:.1f})",
+            ],
+            ["**ratio gaplens / reference**", f"**{r['time_ratio']:.2f}**"],
+            ["gaplens first run, cold embedding cache", fmt(g["seconds_first_run"], 1)],
+            ["importing the notes CSV", fmt(g["ingest_seconds"], 1)],
+            ["refit reproduces the first run's clusters", fmt(g["refit_reproduces_first_run"])],
+        ],
+    )
+    return out
+
+
+def render_gaps(r: dict, refs: dict) -> list[str]:
+    header = ["method", "precision", "recall", "F1", "AUC"]
+    m = r["mean"]
+    seeds = ",".join(str(s) for s in r["seeds"])
+    rows = [
+        [
+            f"**gaplens defaults**, mean of seeds {seeds}",
+            fmt(m["precision"]),
+            fmt(m["recall"]),
+            f"**{m['f1']:.2f}**",
+            f"**{m['auc']:.2f}**",
+        ],
+        [
+            f"flag every query (trivial), seeds {seeds}",
+            fmt(m["trivial_precision"]),
+            "1.00",
+            fmt(m["trivial_f1"]),
+            "—",
+        ],
+    ]
+    rows += reference_rows(refs, "covidfaq", header)
+    out = md_table(header, rows)
+    out += ["", "Per seed:", ""]
+    out += md_table(
+        [
+            "seed",
+            "gap queries",
+            "clusters",
+            "gap clusters",
+            "unclustered",
+            "flagged",
+            "P",
+            "R",
+            "F1",
+            "AUC",
+            "AUC clustered",
+            "trivial F1",
+            "analysis s",
+        ],
+        [
+            [
+                s["seed"],
+                fmt(s["gap_query_share"], pct=True),
+                s["clusters"],
+                s["gap_clusters"],
+                fmt(s["unclustered_share"], pct=True),
+                fmt(s["flagged_share"], pct=True),
+                fmt(s["precision"]),
+                fmt(s["recall"]),
+                fmt(s["f1"]),
+                fmt(s["auc"]),
+                fmt(s["auc_clustered_only"]),
+                fmt(s["trivial_f1"]),
+                fmt(s["seconds"], 1),
+            ]
+            for s in r["per_seed"]
+        ],
+    )
+    return out
+
+
+def render_embedding(r: dict, refs: dict) -> list[str]:
+    status = "met" if r["meets_target"] else "**missed**"
+    return md_table(
+        ["path", "runs (s)", "median (s)", "texts/s"],
+        [
+            [
+                "gaplens `embed_texts`, fresh workspace (cold cache)",
+                ", ".join(f"{x:.1f}" for x in r["gaplens_seconds"]),
+                fmt(r["gaplens_median"], 1),
+                fmt(r["gaplens_texts_per_s"], 0),
+            ],
+            [
+                "`SentenceTransformer.encode`, same model",
+                ", ".join(f"{x:.1f}" for x in r["direct_seconds"]),
+                fmt(r["direct_median"], 1),
+                fmt(r["direct_texts_per_s"], 0),
+            ],
+            [
+                "gaplens `embed_texts`, warm cache (all hits)",
+                fmt(r["warm_cache_seconds"], 2),
+                fmt(r["warm_cache_seconds"], 2),
+                fmt(r["warm_cache_texts_per_s"], 0),
+            ],
+        ],
+    ) + [
+        "",
+        f"**Overhead of gaplens over a bare encode: {100 * r['overhead']:+.1f}%** "
+        f"(target: within {100 * r['target_overhead']:.0f}%; {status}). "
+        f"Lowest cosine between the two paths' vectors: {r['min_cosine_gaplens_vs_direct']:.6f}. "
+        f"Model load {r['model_load_seconds']:.1f}s; torch threads {r['torch_threads']}.",
+    ]
+
+
+def render_incremental(r: dict, refs: dict) -> list[str]:
+    status = "met" if r["meets_target"] else "**missed**"
+    f, s = r["first"], r["second"]
+    fb, sb = r["first_breakdown"], r["second_breakdown"]
+    phases = ("embed", "reduce", "hdbscan", "label", "match", "save")
+    out = md_table(
+        [
+            "run",
+            "notes",
+            "wall (s)",
+            "embed / reduce / HDBSCAN / label / match / save (s)",
+            "clusters",
+            "unclustered",
+            "ARI",
+            "NMI",
+        ],
+        [
+            [
+                "first, empty workspace",
+                r["n_first"],
+                fmt(r["first_seconds"], 1),
+                " / ".join(fmt(fb.get(k), 1) for k in phases),
+                f["clusters"],
+                fmt(f["unclustered_share"], pct=True),
+                fmt(f["ari"]),
+                fmt(f["nmi"]),
+            ],
+            [
+                f"second, +{r['n_added']} notes (map reused: {fmt(r['second_reused_map'])})",
+                r["n_first"] + r["n_added"],
+                fmt(r["second_seconds"], 1),
+                " / ".join(fmt(sb.get(k), 1) for k in phases),
+                s["clusters"],
+                fmt(s["unclustered_share"], pct=True),
+                fmt(s["ari"]),
+                fmt(s["nmi"]),
+            ],
+        ],
+    )
+    n = r["n_first"]
+    out += [
+        "",
+        f"**Second / first: {100 * r['ratio']:.1f}%** (target: under "
+        f"{100 * r['target_ratio']:.0f}%; {status}).",
+        "",
+        f"Old notes in the same (matched) cluster: {r['old_notes_same_cluster']} of {n} "
+        f"({100 * r['old_notes_same_cluster_share']:.1f}%); same cluster id: "
+        f"{r['old_notes_same_cluster_id']} ({100 * r['old_notes_same_cluster_id'] / n:.1f}%); "
+        f"ARI first vs second on old notes: {r['old_notes_ari_first_vs_second']:.3f}. "
+        f"New notes clustered: {r['new_notes_clustered']} of {r['n_added']}, "
+        f"{r['new_notes_in_own_intent_cluster']} in a cluster whose majority intent is theirs. "
+        f"Importing the new notes: {r['extra_ingest_seconds']:.2f}s "
+        "(not in the second run's time).",
+    ]
+    return out
+
+
+RENDER = {
+    "clustering": render_clustering,
+    "gaps": render_gaps,
+    "embedding": render_embedding,
+    "incremental": render_incremental,
+}
+
+
+# -- orchestration ------------------------------------------------------------------------------
+
+
+def machine_info() -> dict:
+    from importlib import metadata
+
+    versions = {}
+    for dist in (
+        "numpy",
+        "scikit-learn",
+        "umap-learn",
+        "hdbscan",
+        "sentence-transformers",
+        "torch",
+    ):
+        try:
+            versions[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            versions[dist] = None
+    return {
+        "cpus": os.cpu_count(),
+        "machine": platform.machine(),
+        "processor": _cpu_model(),
+        "platform": platform.platform(terse=True),
+        "python": platform.python_version(),
+        "versions": versions,
+    }
+
+
+def _cpu_model() -> str | None:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.lower().startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or None
+
+
+def run_worker(name: str, eval_dir: Path, work: Path, quick: bool, out: Path) -> None:
+    global _NAME
+    _NAME = name
+    work.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    result = RUNNERS[name](eval_dir, work, quick)
+    payload = {
+        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "seconds": round(time.perf_counter() - started, 1),
+        "peak_rss_mb": peak_rss_mb(),
+        "result": result,
+    }
+    out.write_text(json.dumps(payload, indent=2))
+
+
+def write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="smaller inputs, for a smoke run")
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        choices=BENCHMARKS,
+        metavar="NAME",
+        help=f"run only these ({', '.join(BENCHMARKS)})",
+    )
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="results folder")
+    parser.add_argument("--eval", type=Path, default=DEFAULT_EVAL, help="the shared eval data")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary workspaces")
+    parser.add_argument("--worker", choices=BENCHMARKS, help=argparse.SUPPRESS)
+    parser.add_argument("--worker-dir", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--worker-out", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    eval_dir = args.eval.resolve()
+    check_eval_dir(eval_dir)
+
+    if args.worker:
+        run_worker(args.worker, eval_dir, args.worker_dir, args.quick, args.worker_out)
+        return 0
+
+    names = args.only or list(BENCHMARKS)
+    out_dir = args.out.resolve()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stem = "quick" if args.quick else "latest"
+    json_path = out_dir / f"{stem}.json"
+    previous = json.loads(json_path.read_text()) if json_path.exists() else {}
+    report = {
+        "generated": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "quick": args.quick,
+        "machine": machine_info(),
+        "targets": TARGETS,
+        "references": reference_tables(eval_dir / "README.md"),
+        "benchmarks": dict(previous.get("benchmarks", {})),
+    }
+    tmp_root = Path(tempfile.mkdtemp(prefix="gaplens-bench-"))
+    log(f"workspaces in {tmp_root}; running {', '.join(names)}")
+    failed = []
+    try:
+        for name in names:
+            log(f"== {name}")
+            result_file = tmp_root / f"{name}.json"
+            cmd = [
+                sys.executable,
+                str(Path(__file__).resolve()),
+                "--worker",
+                name,
+                "--worker-dir",
+                str(tmp_root / name),
+                "--worker-out",
+                str(result_file),
+                "--eval",
+                str(eval_dir),
+            ] + (["--quick"] if args.quick else [])
+            code = subprocess.call(cmd, cwd=REPO)
+            if code == 0 and result_file.exists():
+                report["benchmarks"][name] = json.loads(result_file.read_text())
+            else:
+                failed.append(name)
+                report["benchmarks"][name] = {
+                    "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                    "error": f"the {name} benchmark exited with status {code} (see stderr)",
+                }
+            write_atomic(json_path, json.dumps(report, indent=2) + "\n")
+            write_atomic(out_dir / f"{stem}.md", render_markdown(report))
+    finally:
+        if args.keep:
+            log(f"kept {tmp_root}")
+        else:
+            shutil.rmtree(tmp_root, ignore_errors=True)
+    log(f"wrote {json_path} and {out_dir / (stem + '.md')}")
+    if failed:
+        log(f"failed: {', '.join(failed)}")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
