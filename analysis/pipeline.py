@@ -19,7 +19,7 @@ from analysis import cluster as clu
 from analysis.coverage import DEFAULT_GAP_THRESHOLD, match_cluster
 from analysis.embed import Embedder, SentenceTransformerEmbedder, embed_texts
 from analysis.label import keywords_by_cluster, make_labels, representative, scrub
-from analysis.score import demand_of, recent_cutoff, score_all
+from analysis.score import deal_values, demand_of, recent_cutoff, score_all
 from gaplens.store import Store, text_hash
 
 # Re-use the previous run's reduced space when at most this share of the notes is new.
@@ -120,11 +120,12 @@ def run_analysis(
         asset_index = {a: i for i, a in enumerate(asset_ids)}
         passage_asset = np.array([asset_index.get(p["asset_id"], -1) for p in passages])
         cutoff = recent_cutoff([n["date"] for n in notes])
+        values = deal_values(notes)
         demands, matches, members_of = [], [], {}
         for step, c in enumerate(cluster_ids):
             members = np.flatnonzero(labels == c)
             members_of[c] = members
-            demands.append(demand_of([notes[i] for i in members], cutoff))
+            demands.append(demand_of([notes[i] for i in members], cutoff, values))
             matches.append(match_cluster(vectors[members], p_vectors, passage_asset, len(asset_ids)))
             report(Progress("matching content", step + 1, len(cluster_ids)))
             check()

@@ -7,7 +7,8 @@
                deal value at stake, each as log(1 + x) / log(1 + the largest x
                among the themes), so each lies in [0, 1]. Deal value counts
                each deal once (its largest amount), plus the amounts of notes
-               with no deal.
+               with no deal; a deal named without an amount takes the value
+               other notes give it.
     momentum = 0.75 + 0.25 x clip((r - R) / R, -1, 1), in [0.5, 1]
                r: the share of the theme's dated notes from the last 90 days
                before the newest note in the workspace; R: the same share over
@@ -53,8 +54,24 @@ class ScoreParts:
         return {k: round(v, 4) for k, v in asdict(self).items()}
 
 
-def demand_of(notes: list[dict], cutoff: date | None) -> Demand:
-    """Counts for one theme from its notes (dicts with deal, account, amount, date)."""
+def deal_values(notes: list[dict]) -> dict[str, float]:
+    """Each deal's value: the largest amount any note of the workspace gives it."""
+    values: dict[str, float] = {}
+    for note in notes:
+        if note.get("deal") and note.get("amount"):
+            values[note["deal"]] = max(values.get(note["deal"], 0.0), float(note["amount"]))
+    return values
+
+
+def demand_of(
+    notes: list[dict], cutoff: date | None, known_values: dict[str, float] | None = None
+) -> Demand:
+    """Counts for one theme from its notes (dicts with deal, account, amount, date).
+
+    A note that names a deal but carries no amount (an objection-log row, say)
+    takes the deal's value from ``known_values`` (see ``deal_values``).
+    """
+    known_values = known_values or {}
     deal_amounts: dict[str, float] = {}
     loose_amount = 0.0
     accounts = set()
@@ -63,7 +80,8 @@ def demand_of(notes: list[dict], cutoff: date | None) -> Demand:
         deal = note.get("deal")
         amount = note.get("amount")
         if deal:
-            deal_amounts[deal] = max(deal_amounts.get(deal, 0.0), float(amount or 0.0))
+            value = float(amount) if amount else known_values.get(deal, 0.0)
+            deal_amounts[deal] = max(deal_amounts.get(deal, 0.0), value)
         elif amount:
             loose_amount += float(amount)
         if note.get("account"):

@@ -230,7 +230,8 @@ def timed_analysis(store, label: str, **kwargs) -> tuple[object, float, dict]:
     seconds = ended - started
     log(
         f"{label}: {seconds:.1f}s, {result.n_clusters} clusters, "
-        f"{result.n_unclustered} unclustered, {result.embedded} embedded, reused map: {result.reused_map}"
+        f"{result.n_unclustered} unclustered, {result.embedded} embedded, "
+        f"reused map: {result.reused_map}"
     )
     return result, seconds, clock.breakdown(ended)
 

@@ -82,12 +82,12 @@ def parse_date(value: Any, dayfirst: bool = False) -> str | None:
             return None
         raise ValueError(value)
     if isinstance(value, (int, float)):
-        return _from_number(float(value)).isoformat()
+        return _from_number(value).isoformat()
     text = str(value).strip()
     if not text:
         return None
     if re.fullmatch(r"\d+(\.\d+)?", text) and not re.fullmatch(r"\d{8}", text):
-        return _from_number(float(text)).isoformat()
+        return _from_number(text).isoformat()
     if m := re.fullmatch(r"(\d{4})(\d{2})(\d{2})", text):
         return _ymd(m.group(1), m.group(2), m.group(3))
     if m := _ISO.match(text):
@@ -116,7 +116,11 @@ def _ymd(year: str, month: str, day: str) -> str:
     return d.isoformat()
 
 
-def _from_number(n: float) -> date:
+def _from_number(value: float) -> date:
+    try:
+        n = float(value)
+    except OverflowError:
+        raise ValueError(value) from None
     if math.isnan(n):
         raise ValueError(n)
     if 20000 <= n < 80000:  # an Excel serial day number
@@ -159,7 +163,12 @@ def parse_amount(value: Any) -> float | None:
     if isinstance(value, bool):
         raise ValueError(value)
     if isinstance(value, (int, float)):
-        if math.isnan(value) or math.isinf(value):
+        if (
+            isinstance(value, int)
+            and abs(value) > 10**300
+            or isinstance(value, float)
+            and (math.isnan(value) or math.isinf(value))
+        ):
             raise ValueError(value)
         return float(value)
     text = str(value).strip().lower()
@@ -181,6 +190,8 @@ def parse_amount(value: Any) -> float | None:
     suffix = m.group("suf")
     number = _number(re.sub(r"[\s\u00a0\u202f']", "", m.group("num")), bool(suffix))
     number *= _SUFFIX.get(suffix or "", 1.0)
+    if not math.isfinite(number):
+        raise ValueError(value)
     return -number if negative else number
 
 

@@ -3,7 +3,7 @@ from datetime import date
 
 import pytest
 
-from analysis.score import Demand, demand_of, recent_cutoff, score_all
+from analysis.score import Demand, deal_values, demand_of, recent_cutoff, score_all
 
 
 def test_demand_counts_each_deal_once():
@@ -17,6 +17,14 @@ def test_demand_counts_each_deal_once():
     assert (d.notes, d.deals, d.accounts) == (4, 2, 2)
     assert d.amount == 1500 + 0 + 200
     assert d.recent_share == pytest.approx(1 / 3)
+
+
+def test_deal_named_without_amount_takes_its_known_value():
+    everything = [{"deal": "D1", "amount": 900}, {"deal": "D1", "amount": 1200}, {"deal": "D2"}]
+    values = deal_values(everything)
+    assert values == {"D1": 1200.0}
+    d = demand_of([{"deal": "D1", "amount": None}, {"deal": "D2", "amount": None}], None, values)
+    assert (d.deals, d.amount) == (2, 1200.0)
 
 
 def test_recent_cutoff_is_90_days_before_newest():

@@ -1,0 +1,68 @@
+"""The bundled demo data keeps the promises data/README.md makes."""
+
+import csv
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from ingest import import_assets, import_notes
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+
+
+@pytest.fixture(scope="module")
+def demo_store(tmp_path_factory):
+    from gaplens.store import Store
+
+    s = Store(tmp_path_factory.mktemp("demo") / "demo.db")
+    notes = import_notes(s, [DATA / "notes"])
+    assets = import_assets(s, [DATA / "assets"])
+    assert not any(x.error for x in notes + assets)
+    yield s
+    s.close()
+
+
+def test_demo_imports_cleanly_with_every_source(demo_store):
+    kinds = Counter(n["kind"] for n in demo_store.notes())
+    assert sum(kinds.values()) >= 800
+    assert kinds["call-note"] >= 300 and kinds["objection"] >= 300 and kinds["loss-reason"] >= 200
+    assert demo_store.db["rejects"].count == 0
+    assert demo_store.db["assets"].count >= 30
+
+
+def test_demo_spans_four_quarters_with_deal_metadata(demo_store):
+    notes = demo_store.notes()
+    quarters = {f"{n['date'][:4]}Q{(int(n['date'][5:7]) - 1) // 3 + 1}" for n in notes if n["date"]}
+    assert len(quarters) >= 4
+    with_deal = [n for n in notes if n["deal"] and n["account"] and n["rep"]]
+    assert len(with_deal) / len(notes) > 0.95
+    from analysis.score import deal_values
+
+    values = deal_values(notes)
+    assert sum(1 for n in notes if n["amount"] or values.get(n["deal"])) / len(notes) > 0.9
+
+
+def test_no_sentence_is_written_twice(demo_store):
+    seen = Counter()
+    for n in demo_store.notes():
+        for sentence in re.split(r"[.!?\n]+", n["text"]):
+            words = re.findall(r"[a-z0-9']+", sentence.lower())
+            if len(words) >= 5:
+                seen[" ".join(words)] += 1
+    repeated = [s for s, c in seen.items() if c > 1]
+    assert repeated == []
+
+
+def test_themes_and_content_status_as_documented():
+    themes = Counter()
+    for name in ("call_notes", "objection_log", "crm_lost_deals", "rep_notes"):
+        with open(DATA / "labels" / f"{name}.csv", encoding="utf-8") as fh:
+            for row in csv.DictReader(fh):
+                themes.update(t for t in row["themes"].split(";") if t != "none")
+    recurring = [t for t, c in themes.items() if c >= 10]
+    assert len(recurring) >= 25
+    with open(DATA / "labels" / "assets.csv", encoding="utf-8") as fh:
+        answered = {t for r in csv.DictReader(fh) for t in r["themes"].split(";") if t != "none"}
+    assert len(set(themes) - answered) >= 6
