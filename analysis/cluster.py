@@ -65,7 +65,7 @@ class Clustering:
 
 
 def cosine_knn(vectors: np.ndarray, k: int, block: int = 2048) -> tuple[np.ndarray, np.ndarray]:
-    """Exact k nearest neighbours (self included) of L2-normalised rows: (indices, cosine distances)."""
+    """Exact k nearest neighbours (self first) of unit rows: (indices, cosine distances)."""
     n = len(vectors)
     k = min(k, n)
     indices = np.empty((n, k), dtype=np.int64)
@@ -81,7 +81,9 @@ def cosine_knn(vectors: np.ndarray, k: int, block: int = 2048) -> tuple[np.ndarr
         vals = np.take_along_axis(sims, part, axis=1)
         order = np.argsort(-vals, axis=1, kind="stable")
         indices[start : start + block] = np.take_along_axis(part, order, axis=1)
-        distances[start : start + block] = np.clip(1.0 - np.take_along_axis(vals, order, axis=1), 0, 2)
+        distances[start : start + block] = np.clip(
+            1.0 - np.take_along_axis(vals, order, axis=1), 0, 2
+        )
     distances[:, 0] = 0.0
     return indices, distances
 

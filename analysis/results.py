@@ -11,7 +11,6 @@ from collections import Counter
 
 from gaplens.store import Store
 
-
 # Coverage at or above this reads as "covered"; between the gap threshold and it, "partial".
 COVERED_AT = 0.8
 
@@ -26,7 +25,8 @@ def current_run(store: Store) -> dict:
         if store.count_notes():
             raise NoAnalysis("no analysis yet: run 'gaplens analyze' first")
         raise NoAnalysis(
-            "the workspace is empty: import notes with 'gaplens ingest notes PATH', then 'gaplens analyze'"
+            "the workspace is empty: import notes with 'gaplens ingest notes PATH', "
+            "then run 'gaplens analyze'"
         )
     return run
 
@@ -37,13 +37,15 @@ def cluster_rows(store: Store, run_id: int | None = None, examples: int = 5) -> 
         r["note_id"]: r
         for r in store.db.query(
             "select n.note_id, n.text, n.kind, n.date, n.deal, n.rep from notes n "
-            "join assignments a on a.note_id = n.note_id where a.run_id = ? and a.cluster_id is not null",
+            "join assignments a on a.note_id = n.note_id "
+            "where a.run_id = ? and a.cluster_id is not null",
             [run_id],
         )
     }
     kinds: dict[int, Counter] = {}
     for row in store.db.query(
-        "select a.cluster_id, n.kind, count(*) as c from assignments a join notes n on n.note_id = a.note_id "
+        "select a.cluster_id, n.kind, count(*) as c from assignments a "
+        "join notes n on n.note_id = a.note_id "
         "where a.run_id = ? and a.cluster_id is not null group by a.cluster_id, n.kind",
         [run_id],
     ):
@@ -137,8 +139,17 @@ def assignment_rows(store: Store, run_id: int | None = None) -> list[dict]:
 
 
 NOTE_FIELDS = (
-    "note_id", "kind", "text", "date", "deal", "account", "amount",
-    "stage", "outcome", "rep", "competitor",
+    "note_id",
+    "kind",
+    "text",
+    "date",
+    "deal",
+    "account",
+    "amount",
+    "stage",
+    "outcome",
+    "rep",
+    "competitor",
 )
 
 
@@ -165,12 +176,14 @@ def reject_rows(store: Store) -> list[dict]:
 def workspace_summary(store: Store) -> dict:
     run = store.latest_run()
     kinds = {
-        r["kind"]: r["c"] for r in store.db.query("select kind, count(*) c from notes group by kind")
+        r["kind"]: r["c"]
+        for r in store.db.query("select kind, count(*) c from notes group by kind")
     }
     since = 0
     if run:
         since = store.db.execute(
-            "select count(*) from notes where note_id not in (select note_id from assignments where run_id = ?)",
+            "select count(*) from notes where note_id not in "
+            "(select note_id from assignments where run_id = ?)",
             [run["id"]],
         ).fetchone()[0]
     return {

@@ -112,7 +112,9 @@ def _norm(x: float, top: float) -> float:
     return math.log1p(x) / math.log1p(top) if top > 0 else 0.0
 
 
-def score_all(demands: list[Demand], coverages: list[float], base_recent: float) -> list[ScoreParts]:
+def score_all(
+    demands: list[Demand], coverages: list[float], base_recent: float
+) -> list[ScoreParts]:
     if not demands:
         return []
     top = {
@@ -122,16 +124,21 @@ def score_all(demands: list[Demand], coverages: list[float], base_recent: float)
         "amount": max(d.amount for d in demands),
     }
     parts = []
-    for d, cov in zip(demands, coverages):
+    for d, cov in zip(demands, coverages, strict=True):
         n = _norm(d.notes, top["notes"])
         de = _norm(d.deals, top["deals"])
         a = _norm(d.accounts, top["accounts"])
         v = _norm(d.amount, top["amount"])
         demand = (
-            WEIGHTS["notes"] * n + WEIGHTS["deals"] * de + WEIGHTS["accounts"] * a + WEIGHTS["amount"] * v
+            WEIGHTS["notes"] * n
+            + WEIGHTS["deals"] * de
+            + WEIGHTS["accounts"] * a
+            + WEIGHTS["amount"] * v
         )
         if base_recent > 0:
-            momentum = 0.75 + 0.25 * max(-1.0, min(1.0, (d.recent_share - base_recent) / base_recent))
+            momentum = 0.75 + 0.25 * max(
+                -1.0, min(1.0, (d.recent_share - base_recent) / base_recent)
+            )
         else:
             momentum = 0.75
         score = 100.0 * demand * momentum * (1.0 - cov)

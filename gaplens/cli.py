@@ -31,7 +31,9 @@ class Context:
             try:
                 self._store = Store(self.db_path)
             except Exception as exc:  # a file that is not SQLite, a folder without permission...
-                raise click.ClickException(f"cannot open workspace '{self.db_path or DEFAULT_DB}': {exc}")
+                raise click.ClickException(
+                    f"cannot open workspace '{self.db_path or DEFAULT_DB}': {exc}"
+                ) from None
         return self._store
 
 
@@ -43,10 +45,16 @@ def output_options(default: str = "table"):
 
     def decorator(fn):
         @click.option(
-            "--format", "fmt", type=click.Choice(FORMATS), default=default, show_default=True,
+            "--format",
+            "fmt",
+            type=click.Choice(FORMATS),
+            default=default,
+            show_default=True,
             help="table for people, json or csv for scripts.",
         )
-        @click.option("--out", type=click.Path(dir_okay=False), help="Write to FILE instead of stdout.")
+        @click.option(
+            "--out", type=click.Path(dir_okay=False), help="Write to FILE instead of stdout."
+        )
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
             return fn(*args, **kwargs)
@@ -76,7 +84,10 @@ def core_errors(fn):
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
-    "--db", envvar=DB_ENV, type=click.Path(dir_okay=False), default=None,
+    "--db",
+    envvar=DB_ENV,
+    type=click.Path(dir_okay=False),
+    default=None,
     help=f"Workspace file (SQLite). Default: ${DB_ENV} or ./{DEFAULT_DB}.",
 )
 @click.version_option(package_name="gaplens")
@@ -130,10 +141,18 @@ def _print_summaries(summaries, what: str) -> int:
 
 @ingest.command("notes")
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
-@click.option("--kind", type=click.Choice(NOTE_KINDS), help="Kind for every note (else from a kind column or the file).")
 @click.option(
-    "--map", "mapping", multiple=True, metavar="FIELD=COLUMN",
-    help="Use COLUMN for FIELD (text, id, date, deal, account, amount, stage, outcome, rep, competitor, kind). Repeatable.",
+    "--kind",
+    type=click.Choice(NOTE_KINDS),
+    help="Kind for every note (else from a kind column or the file).",
+)
+@click.option(
+    "--map",
+    "mapping",
+    multiple=True,
+    metavar="FIELD=COLUMN",
+    help="Use COLUMN for FIELD (text, id, date, deal, account, amount, stage, outcome, "
+    "rep, competitor, kind). Repeatable.",
 )
 @pass_ctx
 @core_errors
@@ -183,8 +202,15 @@ def note(ctx: Context, text, kind, deal, account, rep, amount, date, competitor)
     if text == "-":
         text = sys.stdin.read()
     stored = add_typed_note(
-        ctx.store, text, kind=kind, deal=deal, account=account, rep=rep, amount=amount,
-        date=date, competitor=competitor,
+        ctx.store,
+        text,
+        kind=kind,
+        deal=deal,
+        account=account,
+        rep=rep,
+        amount=amount,
+        date=date,
+        competitor=competitor,
     )
     click.echo(f"saved note {stored.note_id} ({stored.kind})")
 
@@ -193,14 +219,23 @@ def note(ctx: Context, text, kind, deal, account, rep, amount, date, competitor)
 
 
 @cli.command()
-@click.option("--model", help="sentence-transformers model name or path (default: bundled all-MiniLM-L6-v2).")
 @click.option(
-    "--gap-threshold", type=click.FloatRange(0, 1), default=None,
+    "--model", help="sentence-transformers model name or path (default: bundled all-MiniLM-L6-v2)."
+)
+@click.option(
+    "--gap-threshold",
+    type=click.FloatRange(0, 1),
+    default=None,
     help="A theme is a gap when its coverage is below this (default 0.5).",
 )
 @click.option("--refit", is_flag=True, help="Always fit a new map, even when few notes are new.")
-@click.option("--stop-word", "stop_words", multiple=True, metavar="WORD",
-              help="Keep WORD out of theme labels (your company or product names). Repeatable.")
+@click.option(
+    "--stop-word",
+    "stop_words",
+    multiple=True,
+    metavar="WORD",
+    help="Keep WORD out of theme labels (your company or product names). Repeatable.",
+)
 @pass_ctx
 @core_errors
 def analyze(ctx: Context, model, gap_threshold, refit, stop_words) -> None:
@@ -211,7 +246,11 @@ def analyze(ctx: Context, model, gap_threshold, refit, stop_words) -> None:
     threshold = DEFAULT_GAP_THRESHOLD if gap_threshold is None else gap_threshold
     with _progress("analysing") as bar:
         result = run_analysis(
-            ctx.store, model=model, gap_threshold=threshold, refit=refit, stop_words=stop_words,
+            ctx.store,
+            model=model,
+            gap_threshold=threshold,
+            refit=refit,
+            stop_words=stop_words,
             on_progress=lambda p: bar(p.stage, p.done, p.total),
         )
     click.echo(
@@ -224,20 +263,63 @@ def analyze(ctx: Context, model, gap_threshold, refit, stop_words) -> None:
 
 
 CLUSTER_COLUMNS = [
-    ("cluster_id", "id"), ("label", "theme"), ("size", "notes"), ("deals", "deals"),
-    ("amount", "amount"), ("coverage", "coverage"), ("best_asset_title", "closest content"),
+    ("cluster_id", "id"),
+    ("label", "theme"),
+    ("size", "notes"),
+    ("deals", "deals"),
+    ("amount", "amount"),
+    ("coverage", "coverage"),
+    ("best_asset_title", "closest content"),
 ]
 GAP_COLUMNS = [
-    ("rank", "#"), ("label", "theme"), ("size", "notes"), ("deals", "deals"), ("accounts", "accts"),
-    ("amount", "amount"), ("coverage", "coverage"), ("status", "status"),
-    ("best_asset_title", "closest content"), ("score", "score"),
+    ("rank", "#"),
+    ("label", "theme"),
+    ("size", "notes"),
+    ("deals", "deals"),
+    ("accounts", "accts"),
+    ("amount", "amount"),
+    ("coverage", "coverage"),
+    ("status", "status"),
+    ("best_asset_title", "closest content"),
+    ("score", "score"),
 ]
-CLUSTER_FIELDS = ["cluster_id", "label", "size", "deals", "accounts", "amount", "keywords", "kinds",
-                  "first_date", "last_date", "coverage", "is_gap", "best_asset_id", "best_asset_title",
-                  "score", "examples"]
-GAP_FIELDS = ["rank", "cluster_id", "label", "size", "deals", "accounts", "amount", "recent_share",
-              "coverage", "is_gap", "status", "best_asset_id", "best_asset_title", "best_passage",
-              "demand", "momentum", "score"]
+CLUSTER_FIELDS = [
+    "cluster_id",
+    "label",
+    "size",
+    "deals",
+    "accounts",
+    "amount",
+    "keywords",
+    "kinds",
+    "first_date",
+    "last_date",
+    "coverage",
+    "is_gap",
+    "best_asset_id",
+    "best_asset_title",
+    "score",
+    "examples",
+]
+GAP_FIELDS = [
+    "rank",
+    "cluster_id",
+    "label",
+    "size",
+    "deals",
+    "accounts",
+    "amount",
+    "recent_share",
+    "coverage",
+    "is_gap",
+    "status",
+    "best_asset_id",
+    "best_asset_title",
+    "best_passage",
+    "demand",
+    "momentum",
+    "score",
+]
 
 
 def _emit(rows, fmt, out, fields, columns, title=None, after=None):
@@ -261,7 +343,9 @@ def _width() -> int:
 
 @cli.command()
 @output_options()
-@click.option("--examples", default=3, show_default=True, help="Quotes shown per theme in the table.")
+@click.option(
+    "--examples", default=3, show_default=True, help="Quotes shown per theme in the table."
+)
 @pass_ctx
 @core_errors
 def clusters(ctx: Context, fmt, out, examples) -> None:
@@ -274,12 +358,15 @@ def clusters(ctx: Context, fmt, out, examples) -> None:
         return _emit(rows, fmt, out, CLUSTER_FIELDS, CLUSTER_COLUMNS)
     lines = []
     for r in rows:
-        lines.append(f"\n[{r['cluster_id']}] {r['label']}  —  {r['size']} notes, {r['deals']} deals, "
-                     f"coverage {r['coverage']:.2f}{'  GAP' if r['is_gap'] else ''}")
+        lines.append(
+            f"\n[{r['cluster_id']}] {r['label']}  —  {r['size']} notes, {r['deals']} deals, "
+            f"coverage {r['coverage']:.2f}{'  GAP' if r['is_gap'] else ''}"
+        )
         lines.append(f"    keywords: {', '.join(r['keywords'])}")
         for e in r["examples"][:examples]:
             text = " ".join(e["text"].split())
-            lines.append(f"    “{text[:150]}{'…' if len(text) > 150 else ''}”  ({e['kind']}, {e['date'] or 'undated'})")
+            quote = text[:150] + ("…" if len(text) > 150 else "")
+            lines.append(f"    “{quote}”  ({e['kind']}, {e['date'] or 'undated'})")
     lines.append(f"\n{run['n_unclustered']} notes unclustered (see: gaplens export assignments)\n")
     _emit(rows, fmt, out, CLUSTER_FIELDS, CLUSTER_COLUMNS, title="Themes", after="\n".join(lines))
 
@@ -304,7 +391,15 @@ def gaps(ctx: Context, fmt, out, show_all, limit) -> None:
     if limit:
         rows = rows[:limit]
     after = "\nscore = 100 × demand × momentum × (1 − coverage); see README, 'Gap score'.\n"
-    _emit(rows, fmt, out, GAP_FIELDS, GAP_COLUMNS, title="Content gaps, most urgent first", after=after)
+    _emit(
+        rows,
+        fmt,
+        out,
+        GAP_FIELDS,
+        GAP_COLUMNS,
+        title="Content gaps, most urgent first",
+        after=after,
+    )
 
 
 @cli.command()
@@ -327,7 +422,13 @@ def export(ctx: Context, what, fmt, out) -> None:
     else:
         rows = results.note_rows(ctx.store)
         fields = list(results.NOTE_FIELDS) + ["cluster_id"]
-        columns = [("note_id", "id"), ("kind", "kind"), ("date", "date"), ("deal", "deal"), ("text", "text")]
+        columns = [
+            ("note_id", "id"),
+            ("kind", "kind"),
+            ("date", "date"),
+            ("deal", "deal"),
+            ("text", "text"),
+        ]
     _emit(rows, fmt, out, fields, columns)
 
 
@@ -342,8 +443,13 @@ def rejects(ctx: Context, fmt, out) -> None:
     rows = reject_rows(ctx.store)
     if fmt == "table" and not rows:
         return write("no rejected rows\n", out)
-    _emit(rows, fmt, out, ["file", "line", "reason", "raw"],
-          [("file", "file"), ("line", "line"), ("reason", "reason"), ("raw", "row as found")])
+    _emit(
+        rows,
+        fmt,
+        out,
+        ["file", "line", "reason", "raw"],
+        [("file", "file"), ("line", "line"), ("reason", "reason"), ("raw", "row as found")],
+    )
 
 
 @cli.command()
@@ -368,8 +474,13 @@ def status(ctx: Context, fmt, out) -> None:
 
 @cli.command()
 @click.option("--no-tui", is_flag=True, help="Build the demo workspace and print the top gaps.")
-@click.option("--data", "data_dir", type=click.Path(file_okay=False), default=None,
-              help="Demo data folder (default: the repository's data/).")
+@click.option(
+    "--data",
+    "data_dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Demo data folder (default: the repository's data/).",
+)
 @click.option("--model", help="Embedding model name or path (default: bundled).")
 @click.pass_context
 @core_errors
@@ -399,8 +510,12 @@ def demo(click_ctx: click.Context, no_tui, data_dir, model) -> None:
     _print_summaries(notes, "notes")
     _print_summaries(assets, "assets")
     with _progress("analysing") as bar:
-        result = run_analysis(ctx.store, model=model, stop_words=["orbitly"],
-                              on_progress=lambda p: bar(p.stage, p.done, p.total))
+        result = run_analysis(
+            ctx.store,
+            model=model,
+            stop_words=["orbitly"],
+            on_progress=lambda p: bar(p.stage, p.done, p.total),
+        )
     click.echo(
         f"analysed {result.n_notes} notes: {result.n_clusters} themes, "
         f"{result.n_unclustered} unclustered, {result.n_gaps} gaps\n"
@@ -435,13 +550,14 @@ class _progress:
                 click.echo(f"{self.label}: {stage}", err=True)
                 self.last_stage = stage
             return
+        name = Path(stage).name if os.sep in stage else stage
         if total:
             width = 30
             filled = int(width * done / total) if total else 0
             bar = "█" * filled + "░" * (width - filled)
-            msg = f"\r{self.label}: {Path(stage).name if os.sep in stage else stage} {bar} {done}/{total}"
+            msg = f"\r{self.label}: {name} {bar} {done}/{total}"
         else:
-            msg = f"\r{self.label}: {Path(stage).name if os.sep in stage else stage} {done or ''}"
+            msg = f"\r{self.label}: {name} {done or ''}"
         click.echo(msg.ljust(100)[:100], err=True, nl=False)
         self.last_stage = stage
 

@@ -26,7 +26,9 @@ def _flat(value) -> str:
 
 def to_csv(rows: Sequence[dict], fields: Sequence[str]) -> str:
     buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=list(fields), extrasaction="ignore", lineterminator="\n")
+    writer = csv.DictWriter(
+        buf, fieldnames=list(fields), extrasaction="ignore", lineterminator="\n"
+    )
     writer.writeheader()
     for row in rows:
         writer.writerow({k: _flat(row.get(k)) for k in fields})
@@ -46,12 +48,27 @@ def render_table(
     """columns: (field, heading). Returns the table as text."""
     table = Table(title=title, show_lines=False, header_style="bold", title_justify="left")
     for field, heading in columns:
-        numeric = field in {"size", "deals", "accounts", "amount", "coverage", "score", "rank", "line",
-                            "cluster_id", "notes", "added", "present", "rejected"}
+        numeric = field in {
+            "size",
+            "deals",
+            "accounts",
+            "amount",
+            "coverage",
+            "score",
+            "rank",
+            "line",
+            "cluster_id",
+            "notes",
+            "added",
+            "present",
+            "rejected",
+        }
         table.add_column(heading, justify="right" if numeric else "left", overflow="fold")
     for row in rows:
         table.add_row(*[_cell(field, row.get(field)) for field, _ in columns])
-    console = Console(file=io.StringIO(), width=width or 120, force_terminal=False, color_system=None)
+    console = Console(
+        file=io.StringIO(), width=width or 120, force_terminal=False, color_system=None
+    )
     console.print(table)
     return console.file.getvalue()
 

@@ -326,7 +326,8 @@ class Store:
             chunk = wanted[start : start + 500]
             marks = ",".join("?" * len(chunk))
             for h, dim, blob in self.db.execute(
-                f"select text_hash, dim, vector from embeddings where model = ? and text_hash in ({marks})",
+                "select text_hash, dim, vector from embeddings "
+                f"where model = ? and text_hash in ({marks})",
                 [model, *chunk],
             ).fetchall():
                 found[h] = np.frombuffer(blob, dtype=np.float32, count=dim)
@@ -371,11 +372,15 @@ class Store:
         coverage: list[dict],
     ) -> None:
         with self.db.atomic():
-            self.db["clusters"].insert_all(({"run_id": run_id, **c} for c in clusters), batch_size=500)
+            self.db["clusters"].insert_all(
+                ({"run_id": run_id, **c} for c in clusters), batch_size=500
+            )
             self.db["assignments"].insert_all(
                 ({"run_id": run_id, **a} for a in assignments), batch_size=2000
             )
-            self.db["coverage"].insert_all(({"run_id": run_id, **c} for c in coverage), batch_size=1000)
+            self.db["coverage"].insert_all(
+                ({"run_id": run_id, **c} for c in coverage), batch_size=1000
+            )
 
     def clusters(self, run_id: int) -> list[dict]:
         return list(self.db["clusters"].rows_where("run_id = ?", [run_id], order_by="cluster_id"))

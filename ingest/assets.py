@@ -17,7 +17,7 @@ from gaplens.store import Store
 from ingest.columns import header_key
 from ingest.decode import decode_bytes, has_undecodable, readable
 from ingest.errors import IngestError
-from ingest.files import as_paths, sha256, unsupported, walk
+from ingest.files import as_paths, missing, not_read, sha256, skipped, walk
 from ingest.files import label as label_of
 from ingest.html import html_to_text
 from ingest.passages import split_passages
@@ -74,25 +74,15 @@ def import_assets(
                 elif kind:
                     documents.append((file, path))
                 else:
-                    summaries.append(
-                        ImportSummary(label_of(file), "skipped", error=unsupported(file, FORMATS))
-                    )
+                    summaries.append(skipped(store, file, FORMATS))
         elif path.is_file():
             kind = FORMATS.get(path.suffix.lower())
             if kind is None:
-                summaries.append(
-                    ImportSummary(label_of(path), "unknown", error=unsupported(path, FORMATS))
-                )
+                summaries.append(not_read(path, FORMATS))
             else:
                 (inventories if kind == "inventory" else documents).append((path, path.parent))
         else:
-            summaries.append(
-                ImportSummary(
-                    label_of(path),
-                    FORMATS.get(path.suffix.lower(), "unknown"),
-                    error=f"{label_of(path)}: no such file or folder",
-                )
-            )
+            summaries.append(missing(path, FORMATS.get(path.suffix.lower(), "unknown")))
     named: set[Path] = set()
     for csv_path, _root in inventories:
         summaries.append(_import_inventory(store, csv_path, named, on_progress))

@@ -160,22 +160,25 @@ def resolve_columns(
     """
     keys = [header_key(c) for c in columns]
     found = ", ".join(repr(c) for c in columns) or "none"
-    index: dict[str, int] = {}
+    index = {
+        field: _mapped(columns, keys, field, column, label, found)
+        for field, column in mapping.items()
+    }
+    taken = set(index.values())  # a column named in --map serves that field only
     for field in FIELDS:
-        if field in mapping:
-            index[field] = _mapped(columns, keys, field, mapping[field], label, found)
+        if field in index:
             continue
-        for alias in _KEYS[field]:
-            if alias in keys:
-                i = keys.index(alias)
-                if (field, alias) in _WEAK and not _looks_like(field, values(i)):
-                    continue
-                index[field] = i
-                break
-    if "text" not in mapping:
-        candidates = [keys.index(a) for a in _KEYS["text"] if a in keys]
-        if candidates:
-            index["text"] = _substantive(candidates, values)
+        candidates = [keys.index(a) for a in _KEYS[field] if a in keys]
+        candidates = [i for i in candidates if i not in taken]
+        if field == "text":
+            if candidates:
+                index[field] = _substantive(candidates, values)
+            continue
+        for i in candidates:
+            if (field, keys[i]) in _WEAK and not _looks_like(field, values(i)):
+                continue
+            index[field] = i
+            break
     if "text" not in index:
         raise IngestError(
             f"{label}: no column holds the note text (looked for text, note, notes, body, "

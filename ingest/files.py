@@ -7,12 +7,16 @@ import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from gaplens.models import ImportSummary, Reject
+from gaplens.store import Store
+from ingest.decode import readable
+
 SPREADSHEETS = {".xlsx", ".xls", ".xlsm", ".ods", ".numbers"}
 
 
 def label(path: Path) -> str:
     """How a file is named in summaries, rejects and the sources table."""
-    return os.path.normpath(str(path))
+    return readable(os.path.normpath(str(path)))  # file names need not be valid UTF-8
 
 
 def sha256(data: bytes) -> str:
@@ -47,10 +51,31 @@ def as_paths(paths: Sequence[str | os.PathLike] | str | os.PathLike) -> list[Pat
 
 
 def unsupported(path: Path, supported: dict[str, str]) -> str:
-    """Why a file was skipped, in words."""
+    """Why a file is not read, in words."""
     ext = path.suffix.lower()
-    kinds = ", ".join(sorted(supported))
     if ext in SPREADSHEETS:
-        return f"skipped {label(path)}: spreadsheets are not read directly; save it as CSV"
+        return "spreadsheets are not read directly; save it as CSV"
     what = f"'{ext}' files" if ext else "files without an extension"
-    return f"skipped {label(path)}: {what} are not read (reads {kinds})"
+    return f"{what} are not read (reads {', '.join(sorted(supported))})"
+
+
+def skipped(store: Store, path: Path, supported: dict[str, str]) -> ImportSummary:
+    """The summary of a file met in a folder and left alone: one reject, no error.
+
+    Not an error (the rest of the folder imported fine), but the person should know,
+    so the reason is kept with the other rejects.
+    """
+    reject = Reject(label(path), None, "skipped: " + unsupported(path, supported))
+    store.add_rejects([reject], None)
+    return ImportSummary(label(path), "skipped", rejected=1, rejects=(reject,))
+
+
+def not_read(path: Path, supported: dict[str, str]) -> ImportSummary:
+    """The summary of a file named on its own that cannot be read: an error."""
+    return ImportSummary(
+        label(path), "unknown", error=f"{label(path)}: {unsupported(path, supported)}"
+    )
+
+
+def missing(path: Path, fmt: str) -> ImportSummary:
+    return ImportSummary(label(path), fmt, error=f"{label(path)}: no such file or folder")

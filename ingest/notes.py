@@ -13,7 +13,7 @@ from gaplens.store import Store, text_hash
 from ingest.columns import ColumnMap, check_mapping, resolve_columns
 from ingest.decode import decode_bytes, has_undecodable, readable
 from ingest.errors import IngestError
-from ingest.files import as_paths, sha256, unsupported, walk
+from ingest.files import as_paths, missing, not_read, sha256, skipped, walk
 from ingest.files import label as label_of
 from ingest.tables import UNDECODABLE, Table, read_csv, read_json, read_jsonl
 from ingest.values import (
@@ -76,19 +76,11 @@ def import_notes(
                 if file.suffix.lower() in FORMATS:
                     summaries.append(_import_file(store, file, forced, columns, on_progress))
                 else:
-                    summaries.append(
-                        ImportSummary(label_of(file), "skipped", error=unsupported(file, FORMATS))
-                    )
+                    summaries.append(skipped(store, file, FORMATS))
         elif path.is_file():
             summaries.append(_import_file(store, path, forced, columns, on_progress))
         else:
-            summaries.append(
-                ImportSummary(
-                    label_of(path),
-                    FORMATS.get(path.suffix.lower(), "unknown"),
-                    error=f"{label_of(path)}: no such file or folder",
-                )
-            )
+            summaries.append(missing(path, FORMATS.get(path.suffix.lower(), "unknown")))
     return summaries
 
 
@@ -102,7 +94,7 @@ def _import_file(
     name = label_of(path)
     fmt = FORMATS.get(path.suffix.lower())
     if fmt is None:
-        return ImportSummary(name, "unknown", error=unsupported(path, FORMATS))
+        return not_read(path, FORMATS)
     try:
         data = path.read_bytes()
         text = decode_bytes(data, name).text

@@ -14,11 +14,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from ingest.decode import has_undecodable, physical_lines
+from ingest.decode import has_undecodable, physical_lines, readable
 from ingest.errors import IngestError
 
 DELIMITERS = ",;\t|"
-_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 UNDECODABLE = "undecodable bytes: this row is not UTF-8 although the rest of the file is"
 
 
@@ -35,7 +34,6 @@ class Table:
     format: str
     columns: list[str]
     records: list[Record] = field(default_factory=list)
-    detail: str = ""  # e.g. "semicolon-delimited"
 
     def column_values(self, i: int, limit: int = 500) -> list[Any]:
         out = []
@@ -61,11 +59,11 @@ def read_csv(text: str, label: str) -> Table:
         raise IngestError(f"{label}: the file is empty")
     delimiter = delimiter or sniff_delimiter(lines[start : start + 200])
     _, pos, header = next(_csv_records(lines, start, delimiter, label))
-    columns = [c.strip().lstrip("\ufeff") for c in header]
+    columns = [readable(c.strip().lstrip("\ufeff")) for c in header]
     while len(columns) > 1 and not columns[-1]:
         columns.pop()  # a trailing delimiter on the header line
     width = len(columns)
-    table = Table("csv", columns, detail=f"{_NAMES.get(delimiter, repr(delimiter))}-delimited")
+    table = Table("csv", columns)
     while pos is not None:
         resume = None
         for first, end, fields in _csv_records(lines, pos, delimiter, label):
@@ -141,6 +139,8 @@ def read_json(text: str, label: str) -> Table:
         raise IngestError(
             f"{label}: invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
         ) from None
+    except RecursionError:
+        raise IngestError(f"{label}: the JSON is nested too deeply to read") from None
     if isinstance(data, dict):
         lists = [v for v in data.values() if isinstance(v, list)]
         if len(lists) == 1:
@@ -165,6 +165,8 @@ def read_jsonl(text: str, label: str) -> Table:
             items.append((n, json.loads(line), None))
         except json.JSONDecodeError as exc:
             items.append((n, line, f"invalid JSON at column {exc.colno}: {exc.msg}"))
+        except RecursionError:
+            items.append((n, line, "invalid JSON: nested too deeply"))
     return _objects("jsonl", items)
 
 
@@ -174,7 +176,7 @@ def _objects(fmt: str, items: list[tuple[int, Any, str | None]]) -> Table:
         if problem is None and isinstance(item, dict):
             columns.update(dict.fromkeys(str(k) for k in item))
     names = list(columns)
-    table = Table(fmt, names)
+    table = Table(fmt, [readable(n) for n in names])
     for line, item, problem in items:
         if problem is not None:
             table.records.append(Record(line, None, item, problem))

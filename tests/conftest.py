@@ -12,7 +12,7 @@ from gaplens.store import Store
 
 
 class FakeEmbedder:
-    """Bag-of-words embedder: each word maps to a fixed random vector; a text is their normalised sum.
+    """Bag-of-words embedder: each word is a fixed random vector, a text their normalised sum.
 
     Texts that share words are close, texts that don't are near-orthogonal, which
     is all clustering and coverage need to be tested without loading a model.

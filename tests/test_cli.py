@@ -11,7 +11,7 @@ from conftest import topic_texts
 
 from analysis.pipeline import run_analysis
 from gaplens.cli import cli
-from gaplens.models import Asset, Note
+from gaplens.models import Asset
 from gaplens.store import Store
 
 
@@ -21,13 +21,20 @@ def invoke(db, *args, input=None):
 
 @pytest.fixture
 def analysed(tmp_path, fake_embedder):
-    """A workspace with notes imported from a CSV, one asset, and an analysis by the fake embedder."""
+    """Notes imported from a CSV, one asset, and an analysis by the fake embedder."""
     db = tmp_path / "w.db"
     rows = []
     for t in ("sso", "hipaa", "voice"):
         for i, text in enumerate(topic_texts(t, 25)):
-            rows.append({"Note ID": f"{t}-{i}", "Objection": text, "Opportunity": f"D-{t}-{i % 4}",
-                         "Amount": f"${1000 * (i % 4 + 1):,}", "Date": f"2026-0{1 + i % 9}-10"})
+            rows.append(
+                {
+                    "Note ID": f"{t}-{i}",
+                    "Objection": text,
+                    "Opportunity": f"D-{t}-{i % 4}",
+                    "Amount": f"${1000 * (i % 4 + 1):,}",
+                    "Date": f"2026-0{1 + i % 9}-10",
+                }
+            )
     path = tmp_path / "objections.csv"
     with open(path, "w", newline="", encoding="utf-8") as fh:
         writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
@@ -36,9 +43,11 @@ def analysed(tmp_path, fake_embedder):
     result = invoke(db, "ingest", "notes", str(path), "--kind", "objection")
     assert result.exit_code == 0, result.output
     with Store(db) as s:
-        s.upsert_asset(Asset("A1", "SSO guide", "saml sso okta login"),
-                       ["SSO guide: saml sso okta login single sign azure identity provider enforce"],
-                       None)
+        s.upsert_asset(
+            Asset("A1", "SSO guide", "saml sso okta login"),
+            ["SSO guide: saml sso okta login single sign azure identity provider enforce"],
+            None,
+        )
         run_analysis(s, embedder=fake_embedder)
     return db
 
@@ -95,13 +104,28 @@ def test_reading_before_analysis_explains(tmp_path):
 
 def test_typed_note_is_stored(tmp_path):
     db = tmp_path / "w.db"
-    result = invoke(db, "note", "They need a BAA before legal signs", "--kind", "objection",
-                    "--deal", "D-9", "--amount", "$12,500", "--rep", "Maya")
+    result = invoke(
+        db,
+        "note",
+        "They need a BAA before legal signs",
+        "--kind",
+        "objection",
+        "--deal",
+        "D-9",
+        "--amount",
+        "$12,500",
+        "--rep",
+        "Maya",
+    )
     assert result.exit_code == 0, result.output
     from_stdin = invoke(db, "note", "-", "--kind", "question", input="Do you support SCIM?\n")
     assert from_stdin.exit_code == 0
     notes = list(csv.DictReader(io.StringIO(invoke(db, "export", "notes").output)))
-    assert [(n["kind"], n["deal"], n["amount"]) for n in notes][0] == ("objection", "D-9", "12500.0")
+    assert [(n["kind"], n["deal"], n["amount"]) for n in notes][0] == (
+        "objection",
+        "D-9",
+        "12500.0",
+    )
     assert notes[1]["text"].strip() == "Do you support SCIM?"
     empty = invoke(db, "note", "   ")
     assert empty.exit_code == 1 and "Traceback" not in empty.output
@@ -113,7 +137,9 @@ def test_export_assignments_contract(analysed):
     assert lines[0] == "note_id,cluster_id,cluster_label,probability"
     rows = list(csv.DictReader(io.StringIO(out)))
     assert len(rows) == 75
-    assert {r["note_id"] for r in rows} == {f"{t}-{i}" for t in ("sso", "hipaa", "voice") for i in range(25)}
+    assert {r["note_id"] for r in rows} == {
+        f"{t}-{i}" for t in ("sso", "hipaa", "voice") for i in range(25)
+    }
     for r in rows:
         if r["cluster_id"] == "":
             assert r["cluster_label"] == ""
@@ -128,8 +154,18 @@ def test_gaps_json_contract(analysed, tmp_path):
     result = invoke(analysed, "gaps", "--format", "json", "--out", str(out_file))
     assert result.exit_code == 0 and result.output == ""
     gaps = json.loads(out_file.read_text())
-    required = {"cluster_id", "label", "size", "deals", "amount", "coverage", "is_gap",
-                "best_asset_id", "best_asset_title", "score"}
+    required = {
+        "cluster_id",
+        "label",
+        "size",
+        "deals",
+        "amount",
+        "coverage",
+        "is_gap",
+        "best_asset_id",
+        "best_asset_title",
+        "score",
+    }
     assert gaps and all(required <= set(g) for g in gaps)
     scores = [g["score"] for g in gaps]
     assert scores == sorted(scores, reverse=True)

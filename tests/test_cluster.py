@@ -6,8 +6,14 @@ from analysis import cluster as clu
 
 
 def _unit_blobs(n=600, centers=6, seed=0):
-    X, y = make_blobs(n_samples=n, centers=centers, n_features=32, cluster_std=1.0,
-                      center_box=(-10, 10), random_state=seed)
+    X, y = make_blobs(
+        n_samples=n,
+        centers=centers,
+        n_features=32,
+        cluster_std=1.0,
+        center_box=(-10, 10),
+        random_state=seed,
+    )
     X = X.astype(np.float32)
     return X / np.linalg.norm(X, axis=1, keepdims=True), y
 

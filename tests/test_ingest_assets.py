@@ -34,7 +34,9 @@ def test_folder_with_inventory_and_documents(store):
     sums = import_assets(store, [FIXTURES])
     by_file = {Path(s.file).name: s for s in sums}
     assert ".draft.md" not in by_file and "sso.md" not in by_file  # hidden; named by inventory
-    assert by_file["logo.svg"].format == "skipped"
+    logo = by_file["logo.svg"]
+    assert (logo.format, logo.error, logo.rejected) == ("skipped", None, 1)
+    assert "'.svg' files are not read" in logo.rejects[0].reason
     inventory = by_file["inventory.csv"]
     assert (inventory.added, inventory.rejected) == (2, 1)
     assert inventory.rejects[0].line == 4 and "no title" in inventory.rejects[0].reason

@@ -459,8 +459,10 @@ def test_folder_of_text_notes(store):
     sums = import_notes(store, [FIXTURES / "rep_notes"])
     by_file = {Path(s.file).name: s for s in sums}
     assert ".draft.md" not in by_file
-    assert by_file["pipeline.xlsx"].format == "skipped"
-    assert "save it as CSV" in by_file["pipeline.xlsx"].error
+    xlsx = by_file["pipeline.xlsx"]
+    assert (xlsx.format, xlsx.error, xlsx.rejected) == ("skipped", None, 1)
+    assert "save it as CSV" in xlsx.rejects[0].reason
+    assert [r["file"] for r in store.rejects()] == [xlsx.file]
     assert [Path(s.file).name for s in sums] == [
         "2026-03-14-acme-discovery.md",
         "pipeline.xlsx",
@@ -528,3 +530,10 @@ def test_a_single_path_and_the_workspace_in_the_folder(tmp_path):
         sums = import_notes(store, str(folder))
         assert [(Path(s.file).name, s.added, s.error) for s in sums] == [("notes.csv", 1, None)]
         assert only(import_notes(store, folder / "notes.csv")).present == 1
+
+
+def test_a_mapped_column_serves_only_its_field(store, tmp_path):
+    path = write(tmp_path, "m.csv", "ID,Notes\nD-1,hello\n")
+    only(import_notes(store, [path], mapping={"deal": "ID"}))
+    note = store.notes()[0]
+    assert note["deal"] == "D-1" and note["note_id"].startswith("n-")

@@ -5,8 +5,12 @@ from analysis.label import keywords_by_cluster, make_labels, representative, scr
 
 def test_keywords_pick_distinctive_terms_and_skip_filler():
     texts = [
-        "they asked about okta sso again", "sso with okta is a must", "needs okta sso login",
-        "price too high vs zentrix", "zentrix price is lower", "asked about zentrix price",
+        "they asked about okta sso again",
+        "sso with okta is a must",
+        "needs okta sso login",
+        "price too high vs zentrix",
+        "zentrix price is lower",
+        "asked about zentrix price",
     ]
     labels = np.array([0, 0, 0, 1, 1, 1])
     kw = keywords_by_cluster(texts, labels)

@@ -33,7 +33,10 @@ def test_tampered_weights_are_refused(tmp_path, monkeypatch):
 
 def test_model_names_resolve(tmp_path):
     assert embed.resolve_model(str(tmp_path))[0] == f"path:{tmp_path.resolve()}"
-    assert embed.resolve_model("some-org/some-model") == ("some-org/some-model", "some-org/some-model")
+    assert embed.resolve_model("some-org/some-model") == (
+        "some-org/some-model",
+        "some-org/some-model",
+    )
 
 
 def test_core_does_not_import_textual():
@@ -52,8 +55,13 @@ def test_bundled_model_extracts_verifies_and_embeds(tmp_path, monkeypatch):
     assert (path / ".verified").read_text().strip() == embed.BUNDLED_SHA256
     assert embed.bundled_model_dir() == path  # second call reuses the extraction
     model = embed.SentenceTransformerEmbedder()
-    vectors = model.encode(["Do you support SAML single sign-on?", "Is SSO via Okta possible?",
-                            "We lost the deal on price"])
+    vectors = model.encode(
+        [
+            "Do you support SAML single sign-on?",
+            "Is SSO via Okta possible?",
+            "We lost the deal on price",
+        ]
+    )
     assert vectors.shape == (3, 384)
     np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
     assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2] + 0.2

@@ -18,9 +18,15 @@ def _seed_notes(store, per_topic=40, topics=("sso", "price", "hipaa", "voice"), 
     for t in topics:
         for i, text in enumerate(topic_texts(t, per_topic, seed=seed)):
             notes.append(
-                Note(f"{t}-{seed}-{i}", text, kind="objection", deal=f"D-{t}-{i % 7}",
-                     account=f"acct {i % 5}", amount=1000.0 * (i % 7 + 1),
-                     date=f"2026-0{1 + i % 9}-15")
+                Note(
+                    f"{t}-{seed}-{i}",
+                    text,
+                    kind="objection",
+                    deal=f"D-{t}-{i % 7}",
+                    account=f"acct {i % 5}",
+                    amount=1000.0 * (i % 7 + 1),
+                    date=f"2026-0{1 + i % 9}-15",
+                )
             )
     store.insert_notes(notes, None)
     return notes
@@ -29,12 +35,19 @@ def _seed_notes(store, per_topic=40, topics=("sso", "price", "hipaa", "voice"), 
 def _seed_assets(store):
     store.upsert_asset(
         Asset("A1", "SSO guide", "saml sso okta login single sign azure identity provider enforce"),
-        ["SSO guide: saml sso okta login single sign azure identity provider enforce"], None)
+        ["SSO guide: saml sso okta login single sign azure identity provider enforce"],
+        None,
+    )
     store.upsert_asset(
         Asset("A2", "Pricing", "price expensive cheaper zentrix discount cost budget quote"),
-        ["Pricing: price cost budget quote", "Pricing: zentrix cheaper discount expensive"], None)
-    store.upsert_asset(Asset("A3", "Offsite recap", "lisbon offsite team dinner photos"),
-                       ["Offsite recap: lisbon offsite team dinner photos"], None)
+        ["Pricing: price cost budget quote", "Pricing: zentrix cheaper discount expensive"],
+        None,
+    )
+    store.upsert_asset(
+        Asset("A3", "Offsite recap", "lisbon offsite team dinner photos"),
+        ["Offsite recap: lisbon offsite team dinner photos"],
+        None,
+    )
 
 
 def test_coverage_score_is_clipped_linear():
@@ -45,8 +58,9 @@ def test_coverage_score_is_clipped_linear():
 
 def test_match_cluster_ranks_the_answering_asset_first(fake_embedder):
     members = fake_embedder.encode(topic_texts("sso", 10))
-    passages = fake_embedder.encode(["saml sso okta login enforce", "lisbon offsite dinner",
-                                     "price discount quote"])
+    passages = fake_embedder.encode(
+        ["saml sso okta login enforce", "lisbon offsite dinner", "price discount quote"]
+    )
     matches = match_cluster(members, passages, np.array([0, 1, 2]), n_assets=3)
     assert matches[0].asset_index == 0 and matches[0].passage_index == 0
     assert matches[0].score > matches[-1].score
@@ -60,7 +74,12 @@ def test_analysis_finds_themes_gaps_and_coverage(store, fake_embedder):
     rows = {r["label"]: r for r in gap_rows(store)}
     by_topic = {}
     for label, row in rows.items():
-        for topic, vocab in (("sso", "okta"), ("price", "zentrix"), ("hipaa", "hipaa"), ("voice", "ivr")):
+        for topic, vocab in (
+            ("sso", "okta"),
+            ("price", "zentrix"),
+            ("hipaa", "hipaa"),
+            ("voice", "ivr"),
+        ):
             kw = next(c["keywords"] for c in cluster_rows(store) if c["label"] == label)
             if vocab in kw:
                 by_topic[topic] = row
@@ -116,8 +135,12 @@ def test_cancel_keeps_no_results(store, fake_embedder):
         return bool(stages) and stages[-1] == "clustering"
 
     with pytest.raises(Cancelled):
-        run_analysis(store, embedder=fake_embedder, on_progress=lambda p: stages.append(p.stage),
-                     should_cancel=cancel_at_clustering)
+        run_analysis(
+            store,
+            embedder=fake_embedder,
+            on_progress=lambda p: stages.append(p.stage),
+            should_cancel=cancel_at_clustering,
+        )
     assert store.latest_run() is None
     assert store.runs()[-1]["status"] == "cancelled"
     assert store.db["clusters"].count == 0

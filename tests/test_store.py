@@ -10,8 +10,18 @@ def test_new_workspace_has_schema_and_wal(tmp_path):
     path = tmp_path / "w.db"
     with Store(path) as s:
         tables = set(s.db.table_names())
-        assert {"sources", "notes", "rejects", "assets", "passages", "embeddings", "runs",
-                "clusters", "assignments", "coverage"} <= tables
+        assert {
+            "sources",
+            "notes",
+            "rejects",
+            "assets",
+            "passages",
+            "embeddings",
+            "runs",
+            "clusters",
+            "assignments",
+            "coverage",
+        } <= tables
         applied = [m["name"] for m in s.db["_sqlite_migrations"].rows]
         assert applied[0] == "0001_initial"
     mode = sqlite3.connect(path).execute("pragma journal_mode").fetchone()[0]
