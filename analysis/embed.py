@@ -117,10 +117,18 @@ class SentenceTransformerEmbedder:
         self.device = device or "cpu"
         self._model = None
 
-    def _load(self):
+    def load(self):
+        """Load the model now (it otherwise loads on the first encode)."""
         if self._model is None:
             os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
             from sentence_transformers import SentenceTransformer
+
+            try:  # gaplens reports its own progress; keep the library's bars off stderr
+                from transformers.utils import logging as hf_logging
+
+                hf_logging.disable_progress_bar()
+            except ImportError:
+                pass
 
             try:
                 self._model = SentenceTransformer(self._source, device=self.device)
@@ -129,7 +137,7 @@ class SentenceTransformerEmbedder:
         return self._model
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
-        model = self._load()
+        model = self.load()
         vectors = model.encode(
             list(texts),
             batch_size=self.batch_size,
@@ -146,11 +154,14 @@ def embed_texts(
     texts: Sequence[str],
     on_progress: Callable[[int, int], None] | None = None,
     chunk: int = 512,
+    before_encode: Callable[[], None] | None = None,
 ) -> tuple[np.ndarray, int]:
     """Embed texts through the workspace cache. Returns (vectors in input order, how many were new).
 
     Texts missing from the cache are sorted by length before encoding, so each
     chunk pads to similar lengths, as one big ``encode`` call would.
+    ``before_encode`` runs once before the first text is encoded (never when
+    everything is cached), so a caller can report the model loading.
     """
     hashes = [text_hash(t) for t in texts]
     cached = store.cached_embeddings(embedder.name, hashes)
@@ -160,6 +171,8 @@ def embed_texts(
             missing[h] = t
     todo = sorted(missing.items(), key=lambda item: len(item[1]))
     done = 0
+    if todo and before_encode:
+        before_encode()
     if on_progress:
         on_progress(0, len(todo))
     for start in range(0, len(todo), chunk):

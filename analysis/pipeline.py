@@ -85,11 +85,22 @@ def run_analysis(
         embedder.name,
         {**params.to_dict(), "gap_threshold": gap_threshold, "stop_words": list(stop_words)},
     )
+    loaded = []
+
+    def load_model() -> None:
+        if not loaded:
+            report(Progress("loading model", 0, None))
+            getattr(embedder, "load", lambda: None)()
+            loaded.append(True)
+
     try:
-        report(Progress("embedding notes", 0, None))
         texts = [n["text"] for n in notes]
         vectors, new_notes = embed_texts(
-            store, embedder, texts, on_progress=_embed_progress(report, "embedding notes", check)
+            store,
+            embedder,
+            texts,
+            on_progress=_embed_progress(report, "embedding notes", check),
+            before_encode=load_model,
         )
         passages = store.passages()
         asset_ids = [a["asset_id"] for a in store.assets()]
@@ -98,6 +109,7 @@ def run_analysis(
             embedder,
             [p["text"] for p in passages],
             on_progress=_embed_progress(report, "embedding content", check),
+            before_encode=load_model,
         )
         check()
 

@@ -193,9 +193,10 @@ def ingest_assets(ctx: Context, paths) -> None:
 @click.option("--amount", help="Deal value, e.g. 48000 or $48,000.")
 @click.option("--date", help="When it was heard (default today).")
 @click.option("--competitor", help="Competitor named.")
+@click.option("--stage", help="Deal stage when it was heard.")
 @pass_ctx
 @core_errors
-def note(ctx: Context, text, kind, deal, account, rep, amount, date, competitor) -> None:
+def note(ctx: Context, text, kind, deal, account, rep, amount, date, competitor, stage) -> None:
     """Add one note a rep heard. TEXT '-' reads the note from stdin."""
     from ingest import add_typed_note
 
@@ -211,6 +212,7 @@ def note(ctx: Context, text, kind, deal, account, rep, amount, date, competitor)
         amount=amount,
         date=date,
         competitor=competitor,
+        stage=stage,
     )
     click.echo(f"saved note {stored.note_id} ({stored.kind})")
 

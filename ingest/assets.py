@@ -20,7 +20,7 @@ from ingest.errors import IngestError
 from ingest.files import as_paths, missing, not_read, sha256, skipped, walk
 from ingest.files import label as label_of
 from ingest.html import html_to_text
-from ingest.passages import split_passages
+from ingest.passages import clean_inline, split_passages
 from ingest.tables import Table, read_csv
 from ingest.values import as_text, parse_date
 
@@ -61,7 +61,13 @@ class _Document:
 def import_assets(
     store: Store, paths: Sequence[str | Path], on_progress: Progress | None = None
 ) -> list[ImportSummary]:
-    """Import inventories, documents and folders of them; one ImportSummary per file."""
+    """Import content inventories (CSV), documents (.md/.txt/.html) and folders of them.
+
+    One ImportSummary per file. Inventories are read first: a document an inventory row
+    names (or one an earlier inventory import stored) is not imported again on its own.
+    A file in a folder that is not a known type gets a "skipped" summary with one reject
+    saying why; a missing path or an unusable file gets a summary with ``error``.
+    """
     inventories: list[tuple[Path, Path]] = []  # (csv, folder the asset ids are relative to)
     documents: list[tuple[Path, Path]] = []
     summaries: list[ImportSummary] = []
@@ -117,7 +123,7 @@ def read_document(path: Path, data: bytes | None = None) -> _Document:
     title = meta.get("title", "")
     if not title and kind == "markdown":
         if m := re.search(r"^#\s+(.+?)\s*#*\s*$", body, flags=re.M):
-            title = m.group(1)
+            title = clean_inline(m.group(1))
     return _Document(title or path.stem, body.strip(), meta)
 
 

@@ -56,12 +56,14 @@ def import_notes(
     mapping: dict[str, str] | None = None,
     on_progress: Progress | None = None,
 ) -> list[ImportSummary]:
-    """Import note files and folders of them; one ImportSummary per file.
+    """Import note files and folders of them (recursively, sorted); one ImportSummary per file.
 
     ``kind`` forces every note's kind; ``mapping`` ({field: column}) overrides the column
-    guesses. Raises IngestError only for a bad ``kind`` or ``mapping`` field name; a file
-    that cannot be used is reported in its summary's ``error``, a row in its ``rejects``.
-    Each file is written in one transaction.
+    guesses. Raises IngestError only for a bad ``kind`` or ``mapping`` field name. A file
+    that cannot be used (missing, no text column, a mapped column it lacks, invalid JSON)
+    is reported in its summary's ``error``; a row that cannot be used, in its ``rejects``.
+    A file in a folder that is not a known type gets a "skipped" summary with one reject
+    saying why; hidden files are passed over. Each file is written in one transaction.
     """
     forced = None
     if kind is not None:

@@ -177,18 +177,14 @@ def split_passages(
                 cur = None
             for unit in _long(paragraph, max_words):
                 n = _count(unit)
-                if cur and cur.section != s_index:
-                    n += _count(lead)
-                if cur and cur.words and cur.words + n > max_words:
+                extra = _count(lead) if cur and cur.section != s_index else 0
+                if cur and cur.words and cur.words + extra + n > max_words:
                     packed.append(cur)
                     cur = None
                 if cur is None:
                     cur = _Passage(s_index, section.heading)
                 elif cur.section != s_index:
-                    cur.section = s_index  # a short section runs on into this one
-                    if lead:
-                        cur.paragraphs.append([lead])
-                    cur._source = None
+                    cur.run_into(s_index, lead)  # a short section runs on into this one
                 cur.add(unit, n, paragraph)
     if cur and cur.words:
         packed.append(cur)
@@ -217,6 +213,13 @@ class _Passage:
             self.paragraphs.append([unit])
             self._source = paragraph
         self.words += n
+
+    def run_into(self, section: int, lead: str) -> None:
+        self.section = section
+        if lead:
+            self.paragraphs.append([lead])
+            self.words += _count(lead)
+        self._source = None
 
     def merge(self, other: _Passage, lead: str) -> None:
         if lead:
