@@ -74,12 +74,30 @@ def keywords_by_cluster(
 
 
 def scrub(texts: Sequence[str], phrases: Sequence[str]) -> list[str]:
-    """Remove names (accounts, reps) from texts so they cannot name a theme."""
+    """Remove names (accounts, reps) from texts so they cannot decide or name a theme.
+
+    Names of two words or more are matched in any case ("cedar logistics");
+    one-word names only when capitalised, so a rep called Dev does not take
+    "dev team" out of a note.
+    """
     names = sorted({p.strip() for p in phrases if p and len(p.strip()) >= 3}, key=len, reverse=True)
-    if not names:
+    multi = [n for n in names if " " in n]
+    single = [n for n in names if " " not in n]
+    patterns = []
+    if multi:
+        alternation = "|".join(re.escape(n) for n in multi)
+        patterns.append(re.compile(r"\b(?:" + alternation + r")\b", re.IGNORECASE))
+    if single:
+        alternation = "|".join(re.escape(n) for n in single)
+        patterns.append(re.compile(r"\b(?:" + alternation + r")\b"))
+    if not patterns:
         return list(texts)
-    pattern = re.compile(r"\b(?:" + "|".join(re.escape(n) for n in names) + r")\b", re.IGNORECASE)
-    return [pattern.sub(" ", t) for t in texts]
+    out = []
+    for text in texts:
+        for pattern in patterns:
+            text = pattern.sub(" ", text)
+        out.append(text)
+    return out
 
 
 def _dedupe(terms: list[str]) -> list[str]:

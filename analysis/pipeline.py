@@ -95,10 +95,13 @@ def run_analysis(
 
     try:
         texts = [n["text"] for n in notes]
+        # Who said it (account, rep) must not decide what it is about: names are
+        # taken out of the text before embedding and labelling.
+        scrubbed = scrub(texts, names_of(notes))
         vectors, new_notes = embed_texts(
             store,
             embedder,
-            texts,
+            scrubbed,
             on_progress=_embed_progress(report, "embedding notes", check),
             before_encode=load_model,
         )
@@ -122,11 +125,7 @@ def run_analysis(
         check()
 
         report(Progress("labelling", 0, 1))
-        names_in_notes = {n[f] for n in notes for f in ("account", "rep") if n[f]}
-        names_in_notes |= {n["rep"].split()[0] for n in notes if n["rep"] and " " in n["rep"]}
-        keywords = keywords_by_cluster(
-            scrub(texts, sorted(names_in_notes)), labels, extra_stop_words=stop_words
-        )
+        keywords = keywords_by_cluster(scrubbed, labels, extra_stop_words=stop_words)
         names = make_labels(keywords)
         report(Progress("labelling", 1, 1))
 
@@ -244,6 +243,13 @@ def run_analysis(
     except BaseException as exc:
         store.end_run(run_id, "failed", error=f"{type(exc).__name__}: {exc}")
         raise
+
+
+def names_of(notes: list[dict]) -> list[str]:
+    """Account and rep names the notes carry (and reps' first names)."""
+    names = {n[f].strip() for n in notes for f in ("account", "rep") if n.get(f)}
+    names |= {n["rep"].split()[0] for n in notes if n.get("rep") and " " in n["rep"].strip()}
+    return sorted(names)
 
 
 def _embed_progress(report, stage, check):

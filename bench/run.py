@@ -70,6 +70,68 @@ def peak_rss_mb() -> float:
     return round(peak / (1024 * 1024 if sys.platform == "darwin" else 1024), 1)
 
 
+class CpuMeter:
+    """Wall time of a block, and the share of the machine's CPUs other processes used meanwhile.
+
+    The bench machine may be shared; a timing taken while something else was busy is
+    slower than it should be. ``others`` = (all CPU time the kernel counted in
+    /proc/stat - this process's own CPU time) / (wall time x CPUs); None where
+    /proc/stat is not available.
+    """
+
+    def __enter__(self) -> CpuMeter:
+        self._busy, self._own = _busy_cpu_seconds(), _own_cpu_seconds()
+        self._start = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.seconds = time.perf_counter() - self._start
+        busy = _busy_cpu_seconds()
+        if busy is None or self._busy is None or self.seconds <= 0:
+            self.others = None
+            return
+        other = (busy - self._busy) - (_own_cpu_seconds() - self._own)
+        self.others = round(max(0.0, other) / (self.seconds * (os.cpu_count() or 1)), 3)
+
+
+def _busy_cpu_seconds() -> float | None:
+    try:
+        with open("/proc/stat") as fh:
+            fields = [int(x) for x in fh.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    # user nice system idle iowait irq softirq steal (guest time is already in user)
+    busy = sum(fields[:3]) + sum(fields[5:8])
+    return busy / os.sysconf("SC_CLK_TCK")
+
+
+def _own_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+_WAIT_IDLE = 0.0  # --wait-idle: seconds to wait for other processes to quieten
+QUIET_SHARE = 0.15
+
+
+def wait_for_quiet(what: str, max_wait: float | None = None) -> float | None:
+    """Sample other processes' CPU use; while above QUIET_SHARE, wait (up to max_wait seconds)."""
+    max_wait = _WAIT_IDLE if max_wait is None else max_wait
+    deadline = time.perf_counter() + max_wait
+    while True:
+        with CpuMeter() as meter:
+            time.sleep(2.0)
+        if meter.others is None or meter.others <= QUIET_SHARE:
+            return meter.others
+        if time.perf_counter() >= deadline:
+            if max_wait > 0:
+                log(f"other processes still use {100 * meter.others:.0f}% of the CPUs; "
+                    f"measuring {what} anyway")
+            return meter.others
+        log(f"other processes use {100 * meter.others:.0f}% of the CPUs; waiting before {what}")
+        time.sleep(8.0)
+
+
 # -- eval data --------------------------------------------------------------------------
 
 
@@ -220,20 +282,25 @@ class StageClock:
         return {k: round(v, 2) for k, v in out.items()}
 
 
-def timed_analysis(store, label: str, **kwargs) -> tuple[object, float, dict]:
+def timed_analysis(store, label: str, **kwargs) -> tuple[object, float, dict, float | None]:
+    """run_analysis, timed: (result, seconds, seconds per phase, others' CPU share meanwhile)."""
     from analysis.pipeline import run_analysis
 
+    wait_for_quiet(label)
     clock = StageClock(label)
-    started = time.perf_counter()
-    result = run_analysis(store, on_progress=clock, **kwargs)
+    with CpuMeter() as meter:
+        result = run_analysis(store, on_progress=clock, **kwargs)
     ended = time.perf_counter()
-    seconds = ended - started
     log(
-        f"{label}: {seconds:.1f}s, {result.n_clusters} clusters, "
+        f"{label}: {meter.seconds:.1f}s, {result.n_clusters} clusters, "
         f"{result.n_unclustered} unclustered, {result.embedded} embedded, "
-        f"reused map: {result.reused_map}"
+        f"reused map: {result.reused_map}; others' CPU {_pct(meter.others)}"
     )
-    return result, seconds, clock.breakdown(ended)
+    return result, meter.seconds, clock.breakdown(ended), meter.others
+
+
+def _pct(share: float | None) -> str:
+    return "n/a" if share is None else f"{100 * share:.0f}%"
 
 
 def labels_of(store, run_id: int) -> dict[str, int]:

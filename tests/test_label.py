@@ -26,8 +26,17 @@ def test_labels_are_unique():
 
 
 def test_scrub_removes_names_as_whole_words():
-    out = scrub(["Ember Energy wants SSO", "energy sector needs sso"], ["Ember Energy"])
-    assert "Ember" not in out[0] and "energy sector" in out[1]
+    out = scrub(
+        [
+            "Ember Energy wants SSO",
+            "energy sector needs sso",
+            "ember energy again",
+            "Dev says dev team",
+        ],
+        ["Ember Energy", "Dev"],
+    )
+    assert "Ember" not in out[0] and "energy sector" in out[1] and "ember" not in out[2]
+    assert out[3].split() == ["says", "dev", "team"]
 
 
 def test_representative_prefers_central_distinct_texts():
