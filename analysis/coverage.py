@@ -5,13 +5,24 @@ most central notes, of the best cosine similarity between the note and any of
 the asset's passages: an asset answers a theme when it has a passage close to
 what most of its notes ask, not when one passage happens to echo one note.
 
-The asset with the highest similarity is the theme's best asset, and its best
-passage is the one closest to the theme's centroid. The similarity is mapped
-linearly to a coverage score in [0, 1] between ``SIM_FLOOR`` (a passage about
-something else) and ``SIM_CEIL`` (a passage written to answer the question);
-the defaults come from all-MiniLM-L6-v2's scale, where a question and the
-paragraph that answers it typically score 0.5-0.7 and unrelated business text
-0.1-0.25. A theme is a gap when its coverage is below ``DEFAULT_GAP_THRESHOLD``.
+The asset with the highest similarity is the theme's best asset; its best
+passage is the one closest to the theme's centroid. Its coverage score in
+[0, 1] is the smaller of two readings, each mapped linearly over
+``SIM_SPAN`` (0.35) of cosine similarity:
+
+- *absolute*: (similarity - ``SIM_FLOOR``) / ``SIM_SPAN``. With
+  all-MiniLM-L6-v2 a question and the paragraph that answers it typically
+  score 0.5-0.7 and unrelated business text 0.1-0.25 (floor 0.25, full at 0.60);
+- *relative*: (similarity - the median asset's similarity) / ``SIM_SPAN``:
+  how far the best asset stands out from the rest of the library. In a library
+  that is all about one subject every asset looks close in absolute terms;
+  only an asset that is much closer than the typical one answers the theme.
+  Used when the library has at least ``MIN_ASSETS_RELATIVE`` assets.
+
+A theme is a gap when its coverage is below ``DEFAULT_GAP_THRESHOLD``. On the
+demo data the relative reading separated themes with no content from covered
+ones better than the absolute one alone (AUC 0.98 against 0.92); see the
+README for the figures on the public covidfaq set.
 """
 
 from __future__ import annotations
@@ -21,7 +32,8 @@ from dataclasses import dataclass
 import numpy as np
 
 SIM_FLOOR = 0.25
-SIM_CEIL = 0.60
+SIM_SPAN = 0.35
+MIN_ASSETS_RELATIVE = 5
 DEFAULT_GAP_THRESHOLD = 0.5
 MAX_MEMBERS = 200
 TOP_ASSETS = 5
@@ -35,8 +47,12 @@ class AssetMatch:
     passage_index: int  # index into the caller's passage list
 
 
-def coverage_score(similarity: float, floor: float = SIM_FLOOR, ceil: float = SIM_CEIL) -> float:
-    return float(np.clip((similarity - floor) / (ceil - floor), 0.0, 1.0))
+def coverage_score(similarity: float, baseline: float | None = None) -> float:
+    """Coverage from the best asset's similarity and, if given, the library's median one."""
+    absolute = (similarity - SIM_FLOOR) / SIM_SPAN
+    if baseline is not None:
+        absolute = min(absolute, (similarity - baseline) / SIM_SPAN)
+    return float(np.clip(absolute, 0.0, 1.0))
 
 
 def match_cluster(
@@ -61,6 +77,8 @@ def match_cluster(
         if len(cols):
             per_asset[:, a] = sims[:, cols].max(axis=1)
     asset_sim = per_asset.mean(axis=0)
+    present = asset_sim[asset_sim > -1.0]
+    baseline = float(np.median(present)) if len(present) >= MIN_ASSETS_RELATIVE else None
     centroid_sims = passage_vectors @ centroid
     matches = []
     for a in np.argsort(-asset_sim, kind="stable")[:top]:
@@ -72,7 +90,7 @@ def match_cluster(
             AssetMatch(
                 asset_index=int(a),
                 similarity=float(asset_sim[a]),
-                score=coverage_score(float(asset_sim[a])),
+                score=coverage_score(float(asset_sim[a]), baseline),
                 passage_index=best_passage,
             )
         )

@@ -56,6 +56,37 @@ def test_coverage_score_is_clipped_linear():
     assert coverage_score((0.25 + 0.60) / 2) == pytest.approx(0.5)
 
 
+def test_coverage_is_relative_to_the_library_when_everything_is_close():
+    # the best asset is close in absolute terms but hardly closer than the typical one
+    assert coverage_score(0.60, baseline=0.55) == pytest.approx(0.05 / 0.35)
+    # a library about other things leaves the absolute reading in charge
+    assert coverage_score(0.60, baseline=0.10) == pytest.approx(1.0)
+
+
+def test_one_domain_library_only_covers_what_it_answers(fake_embedder):
+    """Every asset shares the domain's words; only the one that answers stands out."""
+    domain = "help desk platform support tickets"
+    library = [
+        f"{domain} {w}"
+        for w in (
+            "saml sso okta login enforce",
+            "pricing plans",
+            "mobile app",
+            "reporting dashboards",
+            "knowledge base",
+            "chat widget",
+        )
+    ]
+    passages = fake_embedder.encode(library)
+    sso = fake_embedder.encode([f"{t} {domain}" for t in topic_texts("sso", 10)])
+    hipaa = fake_embedder.encode([f"{t} {domain}" for t in topic_texts("hipaa", 10)])
+    covered = match_cluster(sso, passages, np.arange(6), n_assets=6)
+    missing = match_cluster(hipaa, passages, np.arange(6), n_assets=6)
+    assert covered[0].asset_index == 0 and covered[0].score >= 0.5
+    # close to everything in absolute terms, answered by nothing
+    assert missing[0].similarity > 0.35 and missing[0].score < 0.5
+
+
 def test_match_cluster_ranks_the_answering_asset_first(fake_embedder):
     members = fake_embedder.encode(topic_texts("sso", 10))
     passages = fake_embedder.encode(
