@@ -153,7 +153,7 @@ def embed_texts(
     embedder: Embedder,
     texts: Sequence[str],
     on_progress: Callable[[int, int], None] | None = None,
-    chunk: int = 512,
+    chunk: int = 2048,
     before_encode: Callable[[], None] | None = None,
 ) -> tuple[np.ndarray, int]:
     """Embed texts through the workspace cache. Returns (vectors in input order, how many were new).

@@ -125,8 +125,10 @@ def wait_for_quiet(what: str, max_wait: float | None = None) -> float | None:
             return meter.others
         if time.perf_counter() >= deadline:
             if max_wait > 0:
-                log(f"other processes still use {100 * meter.others:.0f}% of the CPUs; "
-                    f"measuring {what} anyway")
+                log(
+                    f"other processes still use {100 * meter.others:.0f}% of the CPUs; "
+                    f"measuring {what} anyway"
+                )
             return meter.others
         log(f"other processes use {100 * meter.others:.0f}% of the CPUs; waiting before {what}")
         time.sleep(8.0)
@@ -265,6 +267,7 @@ class StageClock:
     def breakdown(self, ended: float) -> dict[str, float]:
         """Seconds per phase: embed (cache reads and encoding), reduce (UMAP or placement), ..."""
         names = {
+            "loading model": "load",
             "embedding notes": "embed",
             "embedding content": "embed",
             "clustering:0": "reduce",
@@ -369,8 +372,10 @@ def bench_clustering(eval_dir: Path, work: Path, quick: bool) -> dict:
     ingest_s = ingest_notes(store, notes_csv, len(rows))
     log(f"imported {len(rows)} notes in {ingest_s:.1f}s")
 
-    first, first_s, first_parts = timed_analysis(store, "first analysis (cold embedding cache)")
-    second, second_s, second_parts = timed_analysis(
+    first, first_s, first_parts, first_others = timed_analysis(
+        store, "first analysis (cold embedding cache)"
+    )
+    second, second_s, second_parts, second_others = timed_analysis(
         store, "gaplens analysis on cached embeddings (refit)", refit=True
     )
     assert second.embedded == 0, "the second run should embed nothing"
@@ -386,9 +391,12 @@ def bench_clustering(eval_dir: Path, work: Path, quick: bool) -> dict:
     vectors, new = embed_texts(store, SentenceTransformerEmbedder(), [texts[i] for i in ids])
     assert new == 0, f"{new} texts were not in the workspace cache"
     store.close()
+    knn_s = _time_exact_knn(vectors, params["n_neighbors"])
     ref_warm_s = _reference_warmup(vectors)
+    wait_for_quiet("the reference pipeline")
     log("reference pipeline (UMAP 5-d + HDBSCAN min_cluster_size 10)")
-    ref_labels, ref_umap_s, ref_hdbscan_s = _reference_pipeline(vectors)
+    with CpuMeter() as meter:
+        ref_labels, ref_umap_s, ref_hdbscan_s = _reference_pipeline(vectors)
     ref = partition_scores(y_true, ref_labels)
     ref_s = ref_umap_s + ref_hdbscan_s
     log(
@@ -407,10 +415,13 @@ def bench_clustering(eval_dir: Path, work: Path, quick: bool) -> dict:
             },
             "seconds_cached": round(second_s, 2),
             "breakdown_cached": second_parts,
+            "others_cpu_cached": second_others,
             "seconds_first_run": round(first_s, 2),
             "breakdown_first_run": first_parts,
+            "others_cpu_first_run": first_others,
             "first_run_clusters": first.n_clusters,
             "refit_reproduces_first_run": same_as_first,
+            "exact_knn_seconds": round(knn_s, 2),
             "ingest_seconds": round(ingest_s, 2),
         },
         "reference": {
@@ -421,6 +432,7 @@ def bench_clustering(eval_dir: Path, work: Path, quick: bool) -> dict:
             "seconds": round(ref_s, 2),
             "umap_seconds": round(ref_umap_s, 2),
             "hdbscan_seconds": round(ref_hdbscan_s, 2),
+            "others_cpu": meter.others,
             "warmup_seconds": ref_warm_s,
         },
         "time_ratio": round(second_s / ref_s, 3),
@@ -433,6 +445,17 @@ def bench_clustering(eval_dir: Path, work: Path, quick: bool) -> dict:
             "matching, saving); the reference is UMAP + HDBSCAN on in-memory vectors.",
         ],
     }
+
+
+def _time_exact_knn(vectors, k: int) -> float:
+    """Diagnostic: how long gaplens's exact cosine kNN (the first step of its reduce) takes."""
+    from analysis.cluster import cosine_knn
+
+    wait_for_quiet("the exact kNN")
+    with CpuMeter() as meter:
+        cosine_knn(vectors, k)
+    log(f"exact cosine kNN alone: {meter.seconds:.1f}s; others' CPU {_pct(meter.others)}")
+    return meter.seconds
 
 
 def _reference_umap():
@@ -544,7 +567,7 @@ def _gaps_seed(articles: list[dict], queries: list[dict], seed: int, work: Path)
     store = Store(work / f"gaps_{seed}.db")
     ingest_assets(store, inventory, len(kept))
     ingest_notes(store, notes_csv, len(queries))
-    result, seconds, _ = timed_analysis(store, f"seed {seed}: analysis")
+    result, seconds, _, others = timed_analysis(store, f"seed {seed}: analysis")
     clusters = {r["cluster_id"]: r for r in gap_rows(store, result.run_id)}
     labels = labels_of(store, result.run_id)
     n_passages = store.db["passages"].count
@@ -581,6 +604,7 @@ def _gaps_seed(articles: list[dict], queries: list[dict], seed: int, work: Path)
         "trivial_precision": round(base, 4),
         "trivial_f1": round(2 * base / (1 + base), 4),
         "seconds": round(seconds, 2),
+        "others_cpu": others,
     }
     log(
         f"seed {seed}: P {out['precision']:.3f} R {out['recall']:.3f} F1 {out['f1']:.3f} "
@@ -604,67 +628,93 @@ def bench_embedding(eval_dir: Path, work: Path, quick: bool) -> dict:
         texts = [texts[i] for i in sorted(pick)]
     started = time.perf_counter()
     embedder = SentenceTransformerEmbedder()
-    model = embedder._load()  # the very model object both paths use
+    model = embedder.load()  # the very model object both paths use
     load_s = time.perf_counter() - started
     model.encode(texts[:256], batch_size=64, normalize_embeddings=True)  # warm up torch
     log(f"{len(texts)} texts ({len(set(texts))} distinct); model loaded in {load_s:.1f}s")
 
-    times: dict[str, list[float]] = {"gaplens": [], "direct": []}
+    passes: dict[str, list[dict]] = {"gaplens": [], "direct": []}
     vectors: dict[str, np.ndarray] = {}
-    last_store = None
+    store = None
     for rep in range(2):
         for path in ("gaplens", "direct") if rep == 0 else ("direct", "gaplens"):
+            wait_for_quiet(f"the {path} pass")
+            record: dict = {"rep": rep}
             if path == "gaplens":
-                if last_store is not None:
-                    last_store.close()
-                last_store = Store(work / f"embedding_{rep}.db")
-                t = time.perf_counter()
-                out, new = embed_texts(last_store, embedder, texts)
-                dt = time.perf_counter() - t
+                if store is not None:
+                    store.close()
+                store = Store(work / f"embedding_{rep}.db")  # fresh and empty: a cold cache
+                timed = _TimedEmbedder(embedder)
+                with CpuMeter() as meter:
+                    out, new = embed_texts(store, timed, texts)
                 assert new == len(set(texts)), new
+                record["in_model_encode"] = round(timed.seconds, 2)
+                record["outside_encode"] = round(meter.seconds - timed.seconds, 2)
             else:
-                t = time.perf_counter()
-                out = model.encode(texts, batch_size=64, normalize_embeddings=True)
-                dt = time.perf_counter() - t
-            times[path].append(dt)
+                with CpuMeter() as meter:
+                    out = model.encode(texts, batch_size=64, normalize_embeddings=True)
+            record.update(seconds=round(meter.seconds, 2), others_cpu=meter.others)
+            passes[path].append(record)
             vectors[path] = np.asarray(out, dtype=np.float32)
-            log(f"rep {rep}: {path} {dt:.1f}s ({len(texts) / dt:.0f} texts/s)")
-    t = time.perf_counter()
-    _, new = embed_texts(last_store, embedder, texts)
-    warm_s = time.perf_counter() - t
+            log(
+                f"rep {rep}: {path} {meter.seconds:.1f}s ({len(texts) / meter.seconds:.0f} "
+                f"texts/s); others' CPU {_pct(meter.others)}"
+            )
+    with CpuMeter() as warm:
+        _, new = embed_texts(store, embedder, texts)
     assert new == 0
-    last_store.close()
-    log(f"warm-cache pass {warm_s:.2f}s")
+    store.close()
+    log(f"warm-cache pass {warm.seconds:.2f}s")
 
-    med = {k: float(np.median(v)) for k, v in times.items()}
+    med = {k: float(np.median([p["seconds"] for p in v])) for k, v in passes.items()}
     cos = np.sum(vectors["gaplens"] * vectors["direct"], axis=1)
     overhead = med["gaplens"] / med["direct"] - 1
+    in_model = float(np.median([p["in_model_encode"] for p in passes["gaplens"]]))
+    outside = float(np.median([p["outside_encode"] for p in passes["gaplens"]]))
     return {
         "dataset": f"clinc150 in-scope texts, {len(texts)}",
         "n_texts": len(texts),
         "distinct_texts": len(set(texts)),
         "model_load_seconds": round(load_s, 2),
-        "gaplens_seconds": [round(x, 2) for x in times["gaplens"]],
-        "direct_seconds": [round(x, 2) for x in times["direct"]],
+        "passes": passes,
         "gaplens_median": round(med["gaplens"], 2),
         "direct_median": round(med["direct"], 2),
+        "gaplens_in_model_median": round(in_model, 2),
+        "gaplens_outside_model_median": round(outside, 2),
         "gaplens_texts_per_s": round(len(texts) / med["gaplens"], 1),
         "direct_texts_per_s": round(len(texts) / med["direct"], 1),
         "overhead": round(overhead, 4),
         "target_overhead": TARGETS["embedding_overhead"],
         "meets_target": overhead <= TARGETS["embedding_overhead"],
-        "warm_cache_seconds": round(warm_s, 3),
-        "warm_cache_texts_per_s": round(len(texts) / warm_s, 0),
+        "warm_cache_seconds": round(warm.seconds, 3),
+        "warm_cache_texts_per_s": round(len(texts) / warm.seconds, 0),
         "min_cosine_gaplens_vs_direct": round(float(cos.min()), 6),
         "torch_threads": _torch_threads(),
         "notes": [
-            "gaplens: embed_texts into a fresh empty workspace (hashing, length sort, 512-text "
+            "gaplens: embed_texts into a fresh empty workspace (hashing, length sort, 2048-text "
             "chunks, SQLite cache writes). direct: SentenceTransformer.encode(texts, "
             "batch_size=64, normalize_embeddings=True) on the same loaded model.",
             "Order alternates over the 2 repetitions (gaplens first, then direct first); "
-            "median of each.",
+            "median of each. 'In model' is the time embed_texts spent inside the embedder's "
+            "encode calls (a pass-through wrapper); the rest is hashing, cache look-ups and "
+            "SQLite writes.",
+            "Warm cache: embed_texts again on the last gaplens workspace, every text a cache hit.",
         ],
     }
+
+
+class _TimedEmbedder:
+    """Pass-through Embedder that adds up the time spent in the wrapped encode."""
+
+    def __init__(self, inner):
+        self.inner, self.name, self.seconds = inner, inner.name, 0.0
+
+    def encode(self, texts):
+        started = time.perf_counter()
+        try:
+            return self.inner.encode(texts)
+        finally:
+            self.seconds += time.perf_counter() - started
 
 
 def _torch_threads() -> int | None:
@@ -700,9 +750,11 @@ def bench_incremental(eval_dir: Path, work: Path, quick: bool) -> dict:
 
     store = Store(work / "incremental.db")
     ingest_notes(store, base_csv, len(base))
-    first, first_s, first_parts = timed_analysis(store, "first analysis from an empty workspace")
+    first, first_s, first_parts, first_others = timed_analysis(
+        store, "first analysis from an empty workspace"
+    )
     extra_ingest_s = ingest_notes(store, extra_csv, len(extra))
-    second, second_s, second_parts = timed_analysis(
+    second, second_s, second_parts, second_others = timed_analysis(
         store, f"second analysis after +{len(extra)} notes"
     )
     l1, l2 = labels_of(store, first.run_id), labels_of(store, second.run_id)
@@ -720,6 +772,9 @@ def bench_incremental(eval_dir: Path, work: Path, quick: bool) -> dict:
         for i, c in zip(new_ids, new_labels, strict=True)
         if c >= 0 and majority.get(int(c)) == truth[i]
     )
+    old_in_own_intent = sum(
+        1 for i, c in zip(old, b, strict=True) if c >= 0 and majority.get(int(c)) == truth[i]
+    )
     ratio = second_s / first_s
     return {
         "dataset": f"clinc150 in-scope, {len(base)} notes then +{len(extra)} (1%, seed 0)",
@@ -727,8 +782,10 @@ def bench_incremental(eval_dir: Path, work: Path, quick: bool) -> dict:
         "n_added": len(extra),
         "first_seconds": round(first_s, 2),
         "first_breakdown": first_parts,
+        "first_others_cpu": first_others,
         "second_seconds": round(second_s, 2),
         "second_breakdown": second_parts,
+        "second_others_cpu": second_others,
         "ratio": round(ratio, 4),
         "target_ratio": TARGETS["incremental_ratio"],
         "meets_target": ratio < TARGETS["incremental_ratio"],
@@ -745,6 +802,8 @@ def bench_incremental(eval_dir: Path, work: Path, quick: bool) -> dict:
         "old_notes_ari_first_vs_second": round(float(adjusted_rand_score(a, b)), 4),
         "new_notes_clustered": int(np.sum(new_labels >= 0)),
         "new_notes_in_own_intent_cluster": new_in_own_intent,
+        "old_notes_clustered_second": int(np.sum(b >= 0)),
+        "old_notes_in_own_intent_cluster_second": old_in_own_intent,
         "warmup": warm,
         "notes": [
             "Both runs call run_analysis with defaults and no embedder, so each loads the model "
@@ -838,6 +897,16 @@ def render_markdown(report: dict) -> str:
         f"umap-learn {m['versions'].get('umap-learn')}, "
         f"hdbscan {m['versions'].get('hdbscan')}, model all-MiniLM-L6-v2 (bundled).",
         "",
+        "Timings are wall clock (`time.perf_counter`). Beside each one, *others' CPU* is the "
+        "share of the machine's CPUs that other processes used during it (from /proc/stat): "
+        "anything well above 0% means the figure is slower than this machine can do"
+        + (
+            f" (this run waited up to {report['wait_idle']:.0f}s for a quiet machine before "
+            "each timing)."
+            if report.get("wait_idle")
+            else "."
+        ),
+        "",
     ]
     if report["quick"]:
         lines += [
@@ -855,11 +924,15 @@ def render_markdown(report: dict) -> str:
             lines += [f"**Failed** ({entry['date']}): `{entry['error']}`", ""]
             continue
         lines += [
-            f"{entry['result']['dataset']}. Measured {entry['date']}; benchmark wall time "
+            f"{entry['result']['dataset']}. Measured {entry['date']} (sources "
+            f"`{entry.get('source_digest', '?')}`); benchmark wall time "
             f"{entry['seconds']:.0f}s, peak RSS {entry['peak_rss_mb']:.0f} MB.",
             "",
         ]
-        lines += RENDER[name](entry["result"], refs)
+        try:
+            lines += RENDER[name](entry["result"], refs)
+        except (KeyError, TypeError) as exc:  # figures kept from an older version of this file
+            lines += [f"(figures in an older format, missing {exc}; rerun with --only {name})"]
         lines += [""] + [f"- {n}" for n in entry["result"].get("notes", [])] + [""]
     return "\n".join(lines).rstrip() + "\n"
 
@@ -893,7 +966,10 @@ def render_clustering(r: dict, refs: dict) -> list[str]:
     out += md_table(
         ["timing", "seconds"],
         [
-            ["gaplens run_analysis on cached embeddings (refit)", fmt(g["seconds_cached"], 1)],
+            [
+                "gaplens run_analysis on cached embeddings (refit)",
+                f"{g['seconds_cached']:.1f} (others' CPU {_pct(g.get('others_cpu_cached'))})",
+            ],
             [
                 "… of which embed-cache reads / UMAP / HDBSCAN / labels / save",
                 " / ".join(
@@ -902,9 +978,14 @@ def render_clustering(r: dict, refs: dict) -> list[str]:
             ],
             [
                 "reference UMAP + HDBSCAN",
-                f"{ref['seconds']:.1f} ({ref['umap_seconds']:.1f} + {ref['hdbscan_seconds']:.1f})",
+                f"{ref['seconds']:.1f} ({ref['umap_seconds']:.1f} + {ref['hdbscan_seconds']:.1f}; "
+                f"others' CPU {_pct(ref.get('others_cpu'))})",
             ],
             ["**ratio gaplens / reference**", f"**{r['time_ratio']:.2f}**"],
+            [
+                "diagnostic: gaplens's exact cosine kNN alone (part of its UMAP step)",
+                fmt(g.get("exact_knn_seconds"), 1),
+            ],
             ["gaplens first run, cold embedding cache", fmt(g["seconds_first_run"], 1)],
             ["importing the notes CSV", fmt(g["ingest_seconds"], 1)],
             ["refit reproduces the first run's clusters", fmt(g["refit_reproduces_first_run"])],
@@ -950,7 +1031,7 @@ def render_gaps(r: dict, refs: dict) -> list[str]:
             "AUC",
             "AUC clustered",
             "trivial F1",
-            "analysis s",
+            "analysis s (others' CPU)",
         ],
         [
             [
@@ -966,7 +1047,7 @@ def render_gaps(r: dict, refs: dict) -> list[str]:
                 fmt(s["auc"]),
                 fmt(s["auc_clustered_only"]),
                 fmt(s["trivial_f1"]),
-                fmt(s["seconds"], 1),
+                f"{s['seconds']:.1f} ({_pct(s.get('others_cpu'))})",
             ]
             for s in r["per_seed"]
         ],
@@ -976,18 +1057,31 @@ def render_gaps(r: dict, refs: dict) -> list[str]:
 
 def render_embedding(r: dict, refs: dict) -> list[str]:
     status = "met" if r["meets_target"] else "**missed**"
+
+    def runs(path: str) -> str:
+        return ", ".join(f"{p['seconds']:.1f} ({_pct(p['others_cpu'])})" for p in r["passes"][path])
+
     return md_table(
-        ["path", "runs (s)", "median (s)", "texts/s"],
+        ["path", "runs, s (others' CPU)", "median (s)", "texts/s"],
         [
             [
                 "gaplens `embed_texts`, fresh workspace (cold cache)",
-                ", ".join(f"{x:.1f}" for x in r["gaplens_seconds"]),
+                runs("gaplens"),
                 fmt(r["gaplens_median"], 1),
                 fmt(r["gaplens_texts_per_s"], 0),
             ],
             [
+                "… of which inside the model's encode / outside it",
+                "; ".join(
+                    f"{p['in_model_encode']:.1f} / {p['outside_encode']:.1f}"
+                    for p in r["passes"]["gaplens"]
+                ),
+                f"{r['gaplens_in_model_median']:.1f} / {r['gaplens_outside_model_median']:.1f}",
+                "",
+            ],
+            [
                 "`SentenceTransformer.encode`, same model",
-                ", ".join(f"{x:.1f}" for x in r["direct_seconds"]),
+                runs("direct"),
                 fmt(r["direct_median"], 1),
                 fmt(r["direct_texts_per_s"], 0),
             ],
@@ -1011,13 +1105,13 @@ def render_incremental(r: dict, refs: dict) -> list[str]:
     status = "met" if r["meets_target"] else "**missed**"
     f, s = r["first"], r["second"]
     fb, sb = r["first_breakdown"], r["second_breakdown"]
-    phases = ("embed", "reduce", "hdbscan", "label", "match", "save")
+    phases = ("load", "embed", "reduce", "hdbscan", "label", "match", "save")
     out = md_table(
         [
             "run",
             "notes",
-            "wall (s)",
-            "embed / reduce / HDBSCAN / label / match / save (s)",
+            "wall, s (others' CPU)",
+            "model load / embed / reduce / HDBSCAN / label / match / save (s)",
             "clusters",
             "unclustered",
             "ARI",
@@ -1027,7 +1121,7 @@ def render_incremental(r: dict, refs: dict) -> list[str]:
             [
                 "first, empty workspace",
                 r["n_first"],
-                fmt(r["first_seconds"], 1),
+                f"{r['first_seconds']:.1f} ({_pct(r.get('first_others_cpu'))})",
                 " / ".join(fmt(fb.get(k), 1) for k in phases),
                 f["clusters"],
                 fmt(f["unclustered_share"], pct=True),
@@ -1037,7 +1131,7 @@ def render_incremental(r: dict, refs: dict) -> list[str]:
             [
                 f"second, +{r['n_added']} notes (map reused: {fmt(r['second_reused_map'])})",
                 r["n_first"] + r["n_added"],
-                fmt(r["second_seconds"], 1),
+                f"{r['second_seconds']:.1f} ({_pct(r.get('second_others_cpu'))})",
                 " / ".join(fmt(sb.get(k), 1) for k in phases),
                 s["clusters"],
                 fmt(s["unclustered_share"], pct=True),
@@ -1057,7 +1151,9 @@ def render_incremental(r: dict, refs: dict) -> list[str]:
         f"{r['old_notes_same_cluster_id']} ({100 * r['old_notes_same_cluster_id'] / n:.1f}%); "
         f"ARI first vs second on old notes: {r['old_notes_ari_first_vs_second']:.3f}. "
         f"New notes clustered: {r['new_notes_clustered']} of {r['n_added']}, "
-        f"{r['new_notes_in_own_intent_cluster']} in a cluster whose majority intent is theirs. "
+        f"{r['new_notes_in_own_intent_cluster']} in a cluster whose majority intent is theirs "
+        f"(old notes: {r['old_notes_in_own_intent_cluster_second']} of "
+        f"{r['old_notes_clustered_second']} clustered). "
         f"Importing the new notes: {r['extra_ingest_seconds']:.2f}s "
         "(not in the second run's time).",
     ]
@@ -1111,19 +1207,38 @@ def _cpu_model() -> str | None:
     return platform.processor() or None
 
 
-def run_worker(name: str, eval_dir: Path, work: Path, quick: bool, out: Path) -> None:
-    global _NAME
-    _NAME = name
+def run_worker(
+    name: str, eval_dir: Path, work: Path, quick: bool, out: Path, wait_idle: float
+) -> None:
+    global _NAME, _WAIT_IDLE
+    _NAME, _WAIT_IDLE = name, wait_idle
     work.mkdir(parents=True, exist_ok=True)
+    digest = source_digest()
     started = time.perf_counter()
     result = RUNNERS[name](eval_dir, work, quick)
+    if source_digest() != digest:
+        log("the gaplens sources changed while this benchmark ran")
+        digest += " (sources changed during the run)"
     payload = {
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "source_digest": digest,
         "seconds": round(time.perf_counter() - started, 1),
         "peak_rss_mb": peak_rss_mb(),
         "result": result,
     }
     out.write_text(json.dumps(payload, indent=2))
+
+
+def source_digest() -> str:
+    """A short SHA-256 of the gaplens sources measured (the code changes; git is not consulted)."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for package in ("gaplens", "ingest", "analysis"):
+        for file in sorted((REPO / package).rglob("*.py")):
+            digest.update(file.relative_to(REPO).as_posix().encode() + b"\0")
+            digest.update(file.read_bytes())
+    return digest.hexdigest()[:12]
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -1145,6 +1260,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="results folder")
     parser.add_argument("--eval", type=Path, default=DEFAULT_EVAL, help="the shared eval data")
     parser.add_argument("--keep", action="store_true", help="keep the temporary workspaces")
+    parser.add_argument(
+        "--wait-idle",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="before each timed measurement, wait up to SECONDS while other processes use more "
+        f"than {100 * QUIET_SHARE:.0f}%% of the CPUs (default 0: measure at once)",
+    )
     parser.add_argument("--worker", choices=BENCHMARKS, help=argparse.SUPPRESS)
     parser.add_argument("--worker-dir", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--worker-out", type=Path, help=argparse.SUPPRESS)
@@ -1153,7 +1276,9 @@ def main(argv: list[str] | None = None) -> int:
     check_eval_dir(eval_dir)
 
     if args.worker:
-        run_worker(args.worker, eval_dir, args.worker_dir, args.quick, args.worker_out)
+        run_worker(
+            args.worker, eval_dir, args.worker_dir, args.quick, args.worker_out, args.wait_idle
+        )
         return 0
 
     names = args.only or list(BENCHMARKS)
@@ -1165,6 +1290,7 @@ def main(argv: list[str] | None = None) -> int:
     report = {
         "generated": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "quick": args.quick,
+        "wait_idle": args.wait_idle,
         "machine": machine_info(),
         "targets": TARGETS,
         "references": reference_tables(eval_dir / "README.md"),
@@ -1188,8 +1314,11 @@ def main(argv: list[str] | None = None) -> int:
                 str(result_file),
                 "--eval",
                 str(eval_dir),
+                "--wait-idle",
+                str(args.wait_idle),
             ] + (["--quick"] if args.quick else [])
-            code = subprocess.call(cmd, cwd=REPO)
+            env = {**os.environ, "TQDM_DISABLE": "1"}  # no weight-loading bars in the log
+            code = subprocess.call(cmd, cwd=REPO, env=env)
             if code == 0 and result_file.exists():
                 report["benchmarks"][name] = json.loads(result_file.read_text())
             else:
