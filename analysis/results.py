@@ -56,12 +56,7 @@ def cluster_rows(store: Store, run_id: int | None = None, examples: int = 5) -> 
         ids = json.loads(c["examples"] or "[]")[:examples]
         out.append(
             {
-                "cluster_id": c["cluster_id"],
-                "label": c["label"],
-                "size": c["size"],
-                "deals": c["deals"],
-                "accounts": c["accounts"],
-                "amount": c["amount"],
+                **_demand_fields(c),
                 "keywords": json.loads(c["keywords"] or "[]"),
                 "kinds": dict(sorted(kinds.get(c["cluster_id"], Counter()).items())),
                 "first_date": c["first_date"],
@@ -94,12 +89,7 @@ def gap_rows(store: Store, run_id: int | None = None, only_gaps: bool = False) -
         rows.append(
             {
                 "rank": 0,
-                "cluster_id": c["cluster_id"],
-                "label": c["label"],
-                "size": c["size"],
-                "deals": c["deals"],
-                "accounts": c["accounts"],
-                "amount": c["amount"],
+                **_demand_fields(c),
                 "recent_share": round(c["recent_share"] or 0.0, 3),
                 "coverage": round(c["coverage"], 3),
                 "is_gap": bool(c["is_gap"]),
@@ -116,6 +106,11 @@ def gap_rows(store: Store, run_id: int | None = None, only_gaps: bool = False) -
     for i, r in enumerate(rows, 1):
         r["rank"] = i
     return rows
+
+
+def _demand_fields(c: dict) -> dict:
+    """The fields every theme row starts with: who it is and how much rides on it."""
+    return {k: c[k] for k in ("cluster_id", "label", "size", "deals", "accounts", "amount")}
 
 
 def _status(coverage: float, is_gap: bool) -> str:
