@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import inspect
 import json
 import os
 import platform
@@ -632,6 +633,7 @@ def bench_embedding(eval_dir: Path, work: Path, quick: bool) -> dict:
     load_s = time.perf_counter() - started
     model.encode(texts[:256], batch_size=64, normalize_embeddings=True)  # warm up torch
     log(f"{len(texts)} texts ({len(set(texts))} distinct); model loaded in {load_s:.1f}s")
+    chunk = inspect.signature(embed_texts).parameters["chunk"].default
 
     passes: dict[str, list[dict]] = {"gaplens": [], "direct": []}
     vectors: dict[str, np.ndarray] = {}
@@ -676,6 +678,7 @@ def bench_embedding(eval_dir: Path, work: Path, quick: bool) -> dict:
         "n_texts": len(texts),
         "distinct_texts": len(set(texts)),
         "model_load_seconds": round(load_s, 2),
+        "embed_texts_chunk": chunk,
         "passes": passes,
         "gaplens_median": round(med["gaplens"], 2),
         "direct_median": round(med["direct"], 2),
@@ -691,8 +694,8 @@ def bench_embedding(eval_dir: Path, work: Path, quick: bool) -> dict:
         "min_cosine_gaplens_vs_direct": round(float(cos.min()), 6),
         "torch_threads": _torch_threads(),
         "notes": [
-            "gaplens: embed_texts into a fresh empty workspace (hashing, length sort, 2048-text "
-            "chunks, SQLite cache writes). direct: SentenceTransformer.encode(texts, "
+            "gaplens: embed_texts into a fresh empty workspace (hashing, length sort, "
+            f"{chunk}-text chunks, SQLite cache writes). direct: SentenceTransformer.encode(texts, "
             "batch_size=64, normalize_embeddings=True) on the same loaded model.",
             "Order alternates over the 2 repetitions (gaplens first, then direct first); "
             "median of each. 'In model' is the time embed_texts spent inside the embedder's "
