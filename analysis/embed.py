@@ -153,13 +153,15 @@ def embed_texts(
     embedder: Embedder,
     texts: Sequence[str],
     on_progress: Callable[[int, int], None] | None = None,
-    chunk: int = 2048,
+    chunk: int | None = None,
     before_encode: Callable[[], None] | None = None,
 ) -> tuple[np.ndarray, int]:
     """Embed texts through the workspace cache. Returns (vectors in input order, how many were new).
 
     Texts missing from the cache are sorted by length before encoding, so each
-    chunk pads to similar lengths, as one big ``encode`` call would.
+    chunk pads to similar lengths, as one big ``encode`` call would. Chunks are
+    about a twentieth of the work (128 to 2,048 texts), so progress moves often
+    while each call stays large enough to cost nothing extra.
     ``before_encode`` runs once before the first text is encoded (never when
     everything is cached), so a caller can report the model loading.
     """
@@ -175,6 +177,8 @@ def embed_texts(
         before_encode()
     if on_progress:
         on_progress(0, len(todo))
+    if chunk is None:
+        chunk = min(2048, max(128, -(-len(todo) // 20)))
     for start in range(0, len(todo), chunk):
         part = todo[start : start + chunk]
         vectors = embedder.encode([t for _, t in part])

@@ -51,6 +51,7 @@ GAP_SEEDS = (0, 1, 2)
 QUICK_PER_INTENT = 40  # --quick: 40 queries per intent (6,000 of 22,500)
 QUICK_EMBED_TEXTS = 5000
 HOLD_OUT_SHARE = 0.01
+PASS_RETRIES = 2  # an embedding pass taken while others used > QUIET_SHARE is repeated
 
 _T0 = time.perf_counter()
 _NAME = "bench"
@@ -636,32 +637,40 @@ def bench_embedding(eval_dir: Path, work: Path, quick: bool) -> dict:
     chunk = inspect.signature(embed_texts).parameters["chunk"].default
 
     passes: dict[str, list[dict]] = {"gaplens": [], "direct": []}
+    discarded: list[dict] = []
     vectors: dict[str, np.ndarray] = {}
     store = None
     for rep in range(2):
         for path in ("gaplens", "direct") if rep == 0 else ("direct", "gaplens"):
-            wait_for_quiet(f"the {path} pass")
-            record: dict = {"rep": rep}
-            if path == "gaplens":
-                if store is not None:
-                    store.close()
-                store = Store(work / f"embedding_{rep}.db")  # fresh and empty: a cold cache
-                timed = _TimedEmbedder(embedder)
-                with CpuMeter() as meter:
-                    out, new = embed_texts(store, timed, texts)
-                assert new == len(set(texts)), new
-                record["in_model_encode"] = round(timed.seconds, 2)
-                record["outside_encode"] = round(meter.seconds - timed.seconds, 2)
-            else:
-                with CpuMeter() as meter:
-                    out = model.encode(texts, batch_size=64, normalize_embeddings=True)
-            record.update(seconds=round(meter.seconds, 2), others_cpu=meter.others)
-            passes[path].append(record)
-            vectors[path] = np.asarray(out, dtype=np.float32)
-            log(
-                f"rep {rep}: {path} {meter.seconds:.1f}s ({len(texts) / meter.seconds:.0f} "
-                f"texts/s); others' CPU {_pct(meter.others)}"
-            )
+            for attempt in range(1 + PASS_RETRIES):
+                wait_for_quiet(f"the {path} pass")
+                record: dict = {"rep": rep}
+                if path == "gaplens":
+                    if store is not None:
+                        store.close()
+                    # a fresh, empty workspace: a cold cache
+                    store = Store(work / f"embedding_{rep}_{attempt}.db")
+                    timed = _TimedEmbedder(embedder)
+                    with CpuMeter() as meter:
+                        out, new = embed_texts(store, timed, texts)
+                    assert new == len(set(texts)), new
+                    record["in_model_encode"] = round(timed.seconds, 2)
+                    record["outside_encode"] = round(meter.seconds - timed.seconds, 2)
+                else:
+                    with CpuMeter() as meter:
+                        out = model.encode(texts, batch_size=64, normalize_embeddings=True)
+                record.update(path=path, seconds=round(meter.seconds, 2), others_cpu=meter.others)
+                log(
+                    f"rep {rep}: {path} {meter.seconds:.1f}s ({len(texts) / meter.seconds:.0f} "
+                    f"texts/s); others' CPU {_pct(meter.others)}"
+                )
+                vectors[path] = np.asarray(out, dtype=np.float32)
+                contended = meter.others is not None and meter.others > QUIET_SHARE
+                if not contended or attempt == PASS_RETRIES:
+                    passes[path].append(record)
+                    break
+                discarded.append(record)
+                log(f"rep {rep}: {path} pass discarded (other processes were busy); repeating")
     with CpuMeter() as warm:
         _, new = embed_texts(store, embedder, texts)
     assert new == 0
@@ -680,6 +689,7 @@ def bench_embedding(eval_dir: Path, work: Path, quick: bool) -> dict:
         "model_load_seconds": round(load_s, 2),
         "embed_texts_chunk": chunk,
         "passes": passes,
+        "discarded_passes": discarded,
         "gaplens_median": round(med["gaplens"], 2),
         "direct_median": round(med["direct"], 2),
         "gaplens_in_model_median": round(in_model, 2),
@@ -695,13 +705,16 @@ def bench_embedding(eval_dir: Path, work: Path, quick: bool) -> dict:
         "torch_threads": _torch_threads(),
         "notes": [
             "gaplens: embed_texts into a fresh empty workspace (hashing, length sort, "
-            f"{chunk}-text chunks, SQLite cache writes). direct: SentenceTransformer.encode(texts, "
+            "encoding in chunks of embed_texts' default size, SQLite cache writes). "
+            "direct: SentenceTransformer.encode(texts, "
             "batch_size=64, normalize_embeddings=True) on the same loaded model.",
             "Order alternates over the 2 repetitions (gaplens first, then direct first); "
             "median of each. 'In model' is the time embed_texts spent inside the embedder's "
             "encode calls (a pass-through wrapper); the rest is hashing, cache look-ups and "
             "SQLite writes.",
             "Warm cache: embed_texts again on the last gaplens workspace, every text a cache hit.",
+            "A pass during which other processes used more than 15% of the CPUs is discarded "
+            "and repeated (at most twice); discarded passes are listed in latest.json.",
         ],
     }
 
@@ -1100,7 +1113,9 @@ def render_embedding(r: dict, refs: dict) -> list[str]:
         f"**Overhead of gaplens over a bare encode: {100 * r['overhead']:+.1f}%** "
         f"(target: within {100 * r['target_overhead']:.0f}%; {status}). "
         f"Lowest cosine between the two paths' vectors: {r['min_cosine_gaplens_vs_direct']:.6f}. "
-        f"Model load {r['model_load_seconds']:.1f}s; torch threads {r['torch_threads']}.",
+        f"Model load {r['model_load_seconds']:.1f}s; torch threads {r['torch_threads']}; "
+        f"embed_texts chunk {r.get('embed_texts_chunk') or 'adaptive'}; passes discarded "
+        f"because other processes were busy: {len(r.get('discarded_passes', []))}.",
     ]
 
 
