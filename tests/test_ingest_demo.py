@@ -23,7 +23,6 @@ def store(tmp_path):
         yield s
 
 
-@pytest.mark.skipif(not NOTES.is_dir() or not any(NOTES.iterdir()), reason="no demo notes")
 def test_demo_notes_import_with_defaults(store):
     summaries = import_notes(store, [NOTES])
     problems = [(s.file, s.error, s.rejects[:3]) for s in summaries if s.error or s.rejected]
@@ -34,13 +33,11 @@ def test_demo_notes_import_with_defaults(store):
     assert all(n["text"].strip() for n in notes)
     kinds = Counter(n["kind"] for n in notes)
     by_file = {Path(s.file).name: s for s in summaries}
-    if "objection_log.csv" in by_file:
-        assert kinds["objection"] >= by_file["objection_log.csv"].added > 0
-    if "crm_lost_deals.csv" in by_file:
-        lost = [n for n in notes if n["kind"] == "loss-reason"]
-        assert len(lost) == by_file["crm_lost_deals.csv"].added > 0
-        assert {n["outcome"] for n in lost} <= {"lost", "won", "open"}
-        assert all(n["deal"] and n["amount"] is not None for n in lost)
+    assert kinds["objection"] >= by_file["objection_log.csv"].added > 0
+    lost = [n for n in notes if n["kind"] == "loss-reason"]
+    assert len(lost) == by_file["crm_lost_deals.csv"].added > 0
+    assert {n["outcome"] for n in lost} == {"lost"}
+    assert all(n["deal"] and n["amount"] is not None for n in lost)
     dated = [n for n in notes if n["date"]]
     assert len(dated) == len(notes)
     assert all(len(n["date"]) == 10 and n["date"][4] == "-" for n in dated)
@@ -50,7 +47,6 @@ def test_demo_notes_import_with_defaults(store):
     assert sum(s.present for s in again) == added
 
 
-@pytest.mark.skipif(not ASSETS.is_dir() or not any(ASSETS.iterdir()), reason="no demo assets")
 def test_demo_assets_import(store):
     summaries = import_assets(store, [ASSETS])
     assert [(s.file, s.error) for s in summaries if s.error] == []
