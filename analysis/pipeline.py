@@ -20,7 +20,7 @@ from analysis.coverage import DEFAULT_GAP_THRESHOLD, match_cluster
 from analysis.embed import Embedder, SentenceTransformerEmbedder, embed_texts
 from analysis.label import keywords_by_cluster, make_labels, representative, scrub
 from analysis.score import deal_values, demand_of, recent_cutoff, score_all
-from gaplens.store import Store, text_hash
+from gaplens.store import Store
 
 # Re-use the previous run's reduced space when at most this share of the notes is new.
 REUSE_MAX_NEW_SHARE = 0.10
@@ -81,10 +81,12 @@ def run_analysis(
     notes.sort(key=lambda n: (n["text_hash"], n["note_id"]))
     embedder = embedder or SentenceTransformerEmbedder(model)
     params = params or clu.default_params(len(notes))
-    run_id = store.start_run(
-        embedder.name,
-        {**params.to_dict(), "gap_threshold": gap_threshold, "stop_words": list(stop_words)},
-    )
+    run_params = {
+        **params.to_dict(),
+        "gap_threshold": gap_threshold,
+        "stop_words": list(stop_words),
+    }
+    run_id = store.start_run(embedder.name, run_params)
     loaded = []
 
     def load_model() -> None:
@@ -217,14 +219,7 @@ def run_analysis(
             n_unclustered=n_unclustered,
             n_assets=len(asset_ids),
             seconds=round(seconds, 3),
-            params=json.dumps(
-                {
-                    **params.to_dict(),
-                    "gap_threshold": gap_threshold,
-                    "stop_words": list(stop_words),
-                    "reused_map": reused,
-                }
-            ),
+            params=json.dumps({**run_params, "reused_map": reused}),
         )
         report(Progress("saving", 1, 1))
         return AnalysisResult(
@@ -301,12 +296,6 @@ def _previous_map(
         if blob is None:
             return None
         out[note_id] = np.frombuffer(blob, dtype=np.float64)
-    # a note whose text changed since then must be placed again
-    if out:
-        current = dict(store.db.execute("select note_id, text_hash from notes").fetchall())
-        missing = [k for k in out if k not in current]
-        for k in missing:
-            out.pop(k)
     if not out or len(next(iter(out.values()))) != params.n_components:
         return None
     return out
@@ -318,5 +307,4 @@ __all__ = [
     "NothingToAnalyze",
     "Progress",
     "run_analysis",
-    "text_hash",
 ]
