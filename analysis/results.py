@@ -51,6 +51,16 @@ def cluster_rows(store: Store, run_id: int | None = None, examples: int = 5) -> 
     ):
         kinds.setdefault(row["cluster_id"], Counter())[row["kind"]] = row["c"]
     titles = {a["asset_id"]: a["title"] for a in store.assets()}
+    matched: dict[int, list[dict]] = {}
+    for m in store.coverage(run_id):
+        matched.setdefault(m["cluster_id"], []).append(
+            {
+                "asset_id": m["asset_id"],
+                "title": titles.get(m["asset_id"]),
+                "coverage": round(m["score"], 3),
+                "similarity": round(m["similarity"], 3),
+            }
+        )
     out = []
     for c in store.clusters(run_id):
         ids = json.loads(c["examples"] or "[]")[:examples]
@@ -66,6 +76,7 @@ def cluster_rows(store: Store, run_id: int | None = None, examples: int = 5) -> 
                 "best_asset_id": c["best_asset_id"],
                 "best_asset_title": titles.get(c["best_asset_id"]),
                 "score": round(c["score"], 2),
+                "assets": matched.get(c["cluster_id"], []),
                 "examples": [
                     {k: notes[i][k] for k in ("note_id", "text", "kind", "date", "deal", "rep")}
                     for i in ids

@@ -301,6 +301,7 @@ CLUSTER_FIELDS = [
     "best_asset_id",
     "best_asset_title",
     "score",
+    "assets",
     "examples",
 ]
 GAP_FIELDS = [

@@ -182,6 +182,9 @@ def test_clusters_json_contract(analysed):
         assert {"cluster_id", "label", "size", "keywords", "examples"} <= set(c)
         assert c["keywords"] and len(c["examples"]) == 5
         assert all(e["text"] for e in c["examples"])
+        # the matched content, best first, the first one being the best asset
+        assert c["assets"][0]["asset_id"] == c["best_asset_id"] == "A1"
+        assert c["assets"][0]["coverage"] == c["coverage"]
 
 
 def test_export_notes_and_gap_csv(analysed):
