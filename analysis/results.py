@@ -50,7 +50,7 @@ def cluster_rows(store: Store, run_id: int | None = None, examples: int = 5) -> 
         [run_id],
     ):
         kinds.setdefault(row["cluster_id"], Counter())[row["kind"]] = row["c"]
-    titles = {a["asset_id"]: a["title"] for a in store.assets()}
+    titles = store.asset_titles()
     matched: dict[int, list[dict]] = {}
     for m in store.coverage(run_id):
         matched.setdefault(m["cluster_id"], []).append(
@@ -90,8 +90,8 @@ def cluster_rows(store: Store, run_id: int | None = None, examples: int = 5) -> 
 def gap_rows(store: Store, run_id: int | None = None, only_gaps: bool = False) -> list[dict]:
     """Themes ranked by gap score, with the score's parts and the closest content."""
     run_id = run_id or current_run(store)["id"]
-    titles = {a["asset_id"]: a["title"] for a in store.assets()}
-    passages = {p["id"]: p["text"] for p in store.passages()}
+    titles = store.asset_titles()
+    passages = store.best_passages(run_id)
     rows = []
     for c in store.clusters(run_id):
         if only_gaps and not c["is_gap"]:

@@ -1121,9 +1121,21 @@ def render_embedding(r: dict, refs: dict) -> list[str]:
 
 def render_incremental(r: dict, refs: dict) -> list[str]:
     status = "met" if r["meets_target"] else "**missed**"
-    f, s = r["first"], r["second"]
-    fb, sb = r["first_breakdown"], r["second_breakdown"]
     phases = ("load", "embed", "reduce", "hdbscan", "label", "match", "save")
+
+    def row(label: str, run: str, notes: int) -> list:
+        stats, breakdown = r[run], r[f"{run}_breakdown"]
+        return [
+            label,
+            notes,
+            f"{r[f'{run}_seconds']:.1f} ({_pct(r.get(f'{run}_others_cpu'))})",
+            " / ".join(fmt(breakdown.get(k), 1) for k in phases),
+            stats["clusters"],
+            fmt(stats["unclustered_share"], pct=True),
+            fmt(stats["ari"]),
+            fmt(stats["nmi"]),
+        ]
+
     out = md_table(
         [
             "run",
@@ -1136,26 +1148,12 @@ def render_incremental(r: dict, refs: dict) -> list[str]:
             "NMI",
         ],
         [
-            [
-                "first, empty workspace",
-                r["n_first"],
-                f"{r['first_seconds']:.1f} ({_pct(r.get('first_others_cpu'))})",
-                " / ".join(fmt(fb.get(k), 1) for k in phases),
-                f["clusters"],
-                fmt(f["unclustered_share"], pct=True),
-                fmt(f["ari"]),
-                fmt(f["nmi"]),
-            ],
-            [
+            row("first, empty workspace", "first", r["n_first"]),
+            row(
                 f"second, +{r['n_added']} notes (map reused: {fmt(r['second_reused_map'])})",
+                "second",
                 r["n_first"] + r["n_added"],
-                f"{r['second_seconds']:.1f} ({_pct(r.get('second_others_cpu'))})",
-                " / ".join(fmt(sb.get(k), 1) for k in phases),
-                s["clusters"],
-                fmt(s["unclustered_share"], pct=True),
-                fmt(s["ari"]),
-                fmt(s["nmi"]),
-            ],
+            ),
         ],
     )
     n = r["n_first"]

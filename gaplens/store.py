@@ -314,6 +314,19 @@ class Store:
     def assets(self) -> list[dict]:
         return list(self.db["assets"].rows_where(order_by="asset_id"))
 
+    def asset_titles(self) -> dict[str, str]:
+        return dict(self.db.execute("select asset_id, title from assets").fetchall())
+
+    def best_passages(self, run_id: int) -> dict[int, str]:
+        """passage id -> text, for the passages that answer a theme of this run best."""
+        return dict(
+            self.db.execute(
+                "select id, text from passages where id in "
+                "(select best_passage_id from clusters where run_id = ?)",
+                [run_id],
+            ).fetchall()
+        )
+
     def passages(self) -> list[dict]:
         return list(self.db["passages"].rows_where(order_by="asset_id, idx"))
 

@@ -6,20 +6,12 @@ import re
 import shutil
 from pathlib import Path
 
-import pytest
-
 from gaplens.store import Store
 from ingest import import_assets
 from ingest.html import html_to_text
 from ingest.passages import MAX_WORDS, MIN_WORDS, split_passages, split_sentences
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ingest" / "assets"
-
-
-@pytest.fixture
-def store(tmp_path):
-    with Store(tmp_path / "workspace.db") as s:
-        yield s
 
 
 def assets_by_id(store: Store) -> dict[str, dict]:

@@ -7,20 +7,11 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-import pytest
-
-from gaplens.store import Store
 from ingest import import_assets, import_notes
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 NOTES = DATA / "notes"
 ASSETS = DATA / "assets"
-
-
-@pytest.fixture
-def store(tmp_path):
-    with Store(tmp_path / "workspace.db") as s:
-        yield s
 
 
 def test_demo_notes_import_with_defaults(store):

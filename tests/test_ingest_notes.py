@@ -12,12 +12,6 @@ from ingest import IngestError, import_notes, parse_mapping
 FIXTURES = Path(__file__).parent / "fixtures" / "ingest" / "notes"
 
 
-@pytest.fixture
-def store(tmp_path):
-    with Store(tmp_path / "workspace.db") as s:
-        yield s
-
-
 def notes_by_id(store: Store) -> dict[str, dict]:
     return {n["note_id"]: n for n in store.notes()}
 

@@ -7,15 +7,8 @@ import datetime as dt
 import pytest
 
 from gaplens.models import NOTE_KINDS
-from gaplens.store import Store
 from ingest import IngestError, add_typed_note
 from ingest.values import is_dayfirst, normalize_kind, normalize_outcome, parse_amount, parse_date
-
-
-@pytest.fixture
-def store(tmp_path):
-    with Store(tmp_path / "workspace.db") as s:
-        yield s
 
 
 @pytest.mark.parametrize(
