@@ -20,7 +20,7 @@ from analysis.coverage import DEFAULT_GAP_THRESHOLD, match_cluster
 from analysis.embed import Embedder, SentenceTransformerEmbedder, embed_texts
 from analysis.label import keywords_by_cluster, make_labels, representative, scrub
 from analysis.score import deal_values, demand_of, recent_cutoff, score_all
-from gaplens.store import Store
+from gaplens.store import Store, text_hash
 
 # Re-use the previous run's reduced space when at most this share of the notes is new.
 REUSE_MAX_NEW_SHARE = 0.10
@@ -203,12 +203,16 @@ def run_analysis(
                 "cluster_id": int(labels[i]) if labels[i] >= 0 else None,
                 "probability": float(probs[i]),
                 "coords": np.asarray(coords[i], dtype=np.float64).tobytes(),
+                "vector_hash": text_hash(scrubbed[i]),
             }
             for i, n in enumerate(notes)
         ]
         check()
         report(Progress("saving", 0, 1))
+        previous = store.latest_run()
         store.save_results(run_id, cluster_rows, assignment_rows, coverage_rows)
+        if previous:
+            store.carry_names(previous["id"], run_id)
         n_unclustered = int(np.sum(labels < 0))
         seconds = time.perf_counter() - started
         store.end_run(

@@ -14,7 +14,7 @@ import click
 
 from gaplens.models import NOTE_KINDS
 from gaplens.output import FORMATS, render_table, to_csv, to_json, write
-from gaplens.store import DB_ENV, DEFAULT_DB, Store
+from gaplens.store import DB_ENV, DEFAULT_DB, Store, resolve_db_path
 
 REPO_DATA = Path(__file__).resolve().parent.parent / "data"
 DEMO_DB = "gaplens-demo.db"
@@ -494,7 +494,7 @@ def demo(click_ctx: click.Context, no_tui, data_dir, model) -> None:
     gaps. Uses ./gaplens-demo.db unless --db is given.
     """
     from analysis.pipeline import run_analysis
-    from analysis.results import gap_rows
+    from analysis.results import gap_rows, workspace_summary
     from ingest import import_assets, import_notes
 
     ctx: Context = click_ctx.obj
@@ -512,24 +512,52 @@ def demo(click_ctx: click.Context, no_tui, data_dir, model) -> None:
         assets = import_assets(ctx.store, [data / "assets"], on_progress=bar)
     _print_summaries(notes, "notes")
     _print_summaries(assets, "assets")
-    with _progress("analysing") as bar:
-        result = run_analysis(
-            ctx.store,
-            model=model,
-            stop_words=["orbitly"],
-            on_progress=lambda p: bar(p.stage, p.done, p.total),
+    if workspace_summary(ctx.store)["new_since_run"] or model:
+        with _progress("analysing") as bar:
+            result = run_analysis(
+                ctx.store,
+                model=model,
+                stop_words=["orbitly"],
+                on_progress=lambda p: bar(p.stage, p.done, p.total),
+            )
+        click.echo(
+            f"analysed {result.n_notes} notes: {result.n_clusters} themes, "
+            f"{result.n_unclustered} unclustered, {result.n_gaps} gaps\n"
         )
-    click.echo(
-        f"analysed {result.n_notes} notes: {result.n_clusters} themes, "
-        f"{result.n_unclustered} unclustered, {result.n_gaps} gaps\n"
-    )
+    else:
+        click.echo("the demo workspace is already analysed (delete it to rebuild)\n")
+    if not no_tui and sys.stdin.isatty() and sys.stdout.isatty():
+        ctx.store.close()
+        _run_tui(ctx.db_path, model)
+        return
     rows = [r for r in gap_rows(ctx.store) if r["is_gap"]][:10]
     click.echo(render_table(rows, GAP_COLUMNS, title="Top content gaps", width=_width()))
     click.echo(
-        f"Explore: gaplens --db {ctx.db_path} clusters | gaps --all | export gaps --format json"
+        f"Explore: gaplens --db {ctx.db_path} tui   (the terminal UI)\n"
+        f"     or: gaplens --db {ctx.db_path} clusters | gaps --all | export gaps --format json"
     )
-    if not no_tui:
-        click.echo("(the terminal UI arrives with the next release; showing the CLI view)")
+
+
+@cli.command()
+@click.option("--model", help="Embedding model for analyses run from the UI (default: bundled).")
+@click.pass_context
+@core_errors
+def tui(click_ctx: click.Context, model) -> None:
+    """Open the terminal UI on the workspace: themes and gaps, notes, content.
+
+    Keys: a analyse, n add a note, i import, / filter, ? help, q quit.
+    """
+    ctx: Context = click_ctx.obj
+    path = resolve_db_path(ctx.db_path)
+    if not sys.stdin.isatty() or not sys.stdout.isatty():
+        raise click.ClickException("the terminal UI needs an interactive terminal")
+    _run_tui(path, model)
+
+
+def _run_tui(db_path, model) -> None:
+    from tui.app import make_app
+
+    make_app(db_path, model=model).run()
 
 
 # -- progress --------------------------------------------------------------

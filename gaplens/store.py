@@ -178,6 +178,16 @@ def _initial(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations(name="0002_theme_names")
+def _theme_names(db: sqlite_utils.Database) -> None:
+    # A name a person gave a theme, with the one the analysis made kept beside it.
+    db["clusters"].add_column("auto_label", str)
+    db["clusters"].add_column("renamed_at", str)
+    # Which cached embedding a note was analysed with (its scrubbed text's hash),
+    # so "similar notes" can read vectors without redoing the scrubbing.
+    db["assignments"].add_column("vector_hash", str)
+
+
 def now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
@@ -394,6 +404,66 @@ class Store:
             self.db["coverage"].insert_all(
                 ({"run_id": run_id, **c} for c in coverage), batch_size=1000
             )
+
+    def rename_cluster(self, run_id: int, cluster_id: int, label: str) -> None:
+        """Give a theme a person's name; the analysis's own name stays in auto_label."""
+        label = " ".join(label.split())
+        if not label:
+            raise ValueError("a theme name cannot be empty")
+        with self.db.atomic():
+            found = self.db.execute(
+                "update clusters set auto_label = coalesce(auto_label, label), label = ?, "
+                "renamed_at = ? where run_id = ? and cluster_id = ?",
+                [label, now(), run_id, cluster_id],
+            ).rowcount
+        if not found:
+            raise KeyError(f"run {run_id} has no theme {cluster_id}")
+
+    def carry_names(self, old_run: int, new_run: int, min_overlap: float = 0.5) -> int:
+        """Keep names people gave the old run's themes on the new run's matching themes.
+
+        A renamed old theme passes its name to the new theme that shares the most
+        notes with it, when they share at least ``min_overlap`` of their union
+        (Jaccard). Returns how many names were carried.
+        """
+        renamed = {
+            r["cluster_id"]: r
+            for r in self.db.query(
+                "select cluster_id, label, renamed_at from clusters "
+                "where run_id = ? and renamed_at is not null",
+                [old_run],
+            )
+        }
+        if not renamed:
+            return 0
+        members: dict[tuple[int, int], set[str]] = {}
+        for run, cid, note_id in self.db.execute(
+            "select run_id, cluster_id, note_id from assignments "
+            "where run_id in (?, ?) and cluster_id is not null",
+            [old_run, new_run],
+        ).fetchall():
+            members.setdefault((run, cid), set()).add(note_id)
+        new_ids = [cid for (run, cid) in members if run == new_run]
+        carried = 0
+        taken: set[int] = set()
+        for old_id, row in sorted(renamed.items()):
+            old = members.get((old_run, old_id), set())
+            best, best_j = None, 0.0
+            for cid in new_ids:
+                new = members[(new_run, cid)]
+                j = len(old & new) / len(old | new) if old or new else 0.0
+                if j > best_j:
+                    best, best_j = cid, j
+            if best is None or best_j < min_overlap or best in taken:
+                continue
+            taken.add(best)
+            self.db.execute(
+                "update clusters set auto_label = label, label = ?, renamed_at = ? "
+                "where run_id = ? and cluster_id = ?",
+                [row["label"], row["renamed_at"], new_run, best],
+            )
+            carried += 1
+        return carried
 
     def clusters(self, run_id: int) -> list[dict]:
         return list(self.db["clusters"].rows_where("run_id = ?", [run_id], order_by="cluster_id"))

@@ -5,49 +5,12 @@ import random
 
 import numpy as np
 import pytest
-from conftest import topic_texts
+from conftest import seed_assets, seed_notes, topic_texts
 
 from analysis.coverage import coverage_score, match_cluster
 from analysis.pipeline import Cancelled, NothingToAnalyze, run_analysis
 from analysis.results import assignment_rows, cluster_rows, gap_rows
 from gaplens.models import Asset, Note
-
-
-def _seed_notes(store, per_topic=40, topics=("sso", "price", "hipaa", "voice"), seed=0):
-    notes = []
-    for t in topics:
-        for i, text in enumerate(topic_texts(t, per_topic, seed=seed)):
-            notes.append(
-                Note(
-                    f"{t}-{seed}-{i}",
-                    text,
-                    kind="objection",
-                    deal=f"D-{t}-{i % 7}",
-                    account=f"acct {i % 5}",
-                    amount=1000.0 * (i % 7 + 1),
-                    date=f"2026-0{1 + i % 9}-15",
-                )
-            )
-    store.insert_notes(notes, None)
-    return notes
-
-
-def _seed_assets(store):
-    store.upsert_asset(
-        Asset("A1", "SSO guide", "saml sso okta login single sign azure identity provider enforce"),
-        ["SSO guide: saml sso okta login single sign azure identity provider enforce"],
-        None,
-    )
-    store.upsert_asset(
-        Asset("A2", "Pricing", "price expensive cheaper zentrix discount cost budget quote"),
-        ["Pricing: price cost budget quote", "Pricing: zentrix cheaper discount expensive"],
-        None,
-    )
-    store.upsert_asset(
-        Asset("A3", "Offsite recap", "lisbon offsite team dinner photos"),
-        ["Offsite recap: lisbon offsite team dinner photos"],
-        None,
-    )
 
 
 def test_coverage_score_is_clipped_linear():
@@ -98,8 +61,8 @@ def test_match_cluster_ranks_the_answering_asset_first(fake_embedder):
 
 
 def test_analysis_finds_themes_gaps_and_coverage(store, fake_embedder):
-    _seed_notes(store)
-    _seed_assets(store)
+    seed_notes(store)
+    seed_assets(store)
     result = run_analysis(store, embedder=fake_embedder)
     assert result.n_clusters == 4 and result.n_unclustered <= 8
     rows = {r["label"]: r for r in gap_rows(store)}
@@ -144,7 +107,7 @@ def test_same_notes_in_any_order_give_the_same_clusters(tmp_path, fake_embedder)
 
 
 def test_second_run_embeds_only_new_text_and_reuses_the_map(store, fake_embedder):
-    _seed_notes(store)
+    seed_notes(store)
     first = run_analysis(store, embedder=fake_embedder)
     assert first.embedded == 160 and not first.reused_map
     store.insert_notes([Note("late-1", topic_texts("sso", 1, seed=9)[0])], None)
@@ -159,7 +122,7 @@ def test_second_run_embeds_only_new_text_and_reuses_the_map(store, fake_embedder
 
 
 def test_cancel_keeps_no_results(store, fake_embedder):
-    _seed_notes(store)
+    seed_notes(store)
     stages = []
 
     def cancel_at_clustering():
@@ -178,7 +141,7 @@ def test_cancel_keeps_no_results(store, fake_embedder):
 
 
 def test_progress_covers_every_stage(store, fake_embedder):
-    _seed_notes(store, per_topic=20)
+    seed_notes(store, per_topic=20)
     seen = []
     run_analysis(store, embedder=fake_embedder, on_progress=lambda p: seen.append(p.stage))
     for stage in ("embedding notes", "clustering", "labelling", "matching content", "saving"):
@@ -191,7 +154,7 @@ def test_empty_workspace_says_what_to_do(store, fake_embedder):
 
 
 def test_run_records_model_and_parameters(store, fake_embedder):
-    _seed_notes(store, per_topic=20)
+    seed_notes(store, per_topic=20)
     run_analysis(store, embedder=fake_embedder, gap_threshold=0.4)
     run = store.latest_run()
     params = json.loads(run["params"])

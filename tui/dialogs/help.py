@@ -1,0 +1,72 @@
+"""The help screen: what gaplens shows, and every key."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+# (where, keys, what) — the README's key map is checked against this list
+KEYMAP: list[tuple[str, str, str]] = [
+    ("everywhere", "1 2 3 4", "Themes, Notes, Content, Rejected rows"),
+    ("everywhere", "a", "Run the analysis (in the background)"),
+    ("everywhere", "x", "Cancel the running analysis"),
+    ("everywhere", "n", "Add a note from a call"),
+    ("everywhere", "i", "Import files (notes or content)"),
+    ("everywhere", "/", "Jump to the filter or search box"),
+    ("everywhere", "ctrl+p", "Command palette: every action by name"),
+    ("everywhere", "? or f1", "This help"),
+    ("everywhere", "q", "Quit"),
+    ("themes", "↑ ↓ / click", "Select a theme; its detail shows below"),
+    ("themes", "enter or o", "Open every note of the theme"),
+    ("themes", "r", "Rename the theme (the name is kept)"),
+    ("themes", "s / S", "Sort by the next column / reverse the order (or click a header)"),
+    ("themes", "k", "Filter by kind: questions, objections, loss reasons, call notes"),
+    ("notes", "m", "Similar notes to the selected one"),
+    ("notes", "esc", "Clear the theme filter"),
+    ("content", "u", "Only content that answers nothing anyone asks"),
+]
+
+ABOUT = (
+    "gaplens groups what prospects say in calls, objections and lost deals into themes, "
+    "and checks each theme against your content. A gap is a theme no asset answers well; "
+    "the gap score ranks them by how many notes, deals, accounts and how much deal value "
+    "they carry, how fast they are rising, and how little content covers them."
+)
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS = [Binding("escape,q,question_mark,f1", "close", "Close")]
+
+    def compose(self) -> ComposeResult:
+        table = Table(box=None, pad_edge=False, show_header=True, header_style="bold")
+        table.add_column("where", style="dim")
+        table.add_column("key", style="bold cyan")
+        table.add_column("what it does")
+        for where, keys, what in KEYMAP:
+            table.add_row(where, keys, what)
+        with Vertical(classes="dialog wide", id="help"):
+            yield Static("gaplens help", classes="dialog-title")
+            with VerticalScroll(classes="dialog-body"):
+                yield Static(Text(ABOUT + "\n"))
+                yield Static(table)
+                yield Static(
+                    Text(
+                        "\nColumns: notes and deals counted over the filtered notes; value = each "
+                        "deal counted once at its largest amount; trend = notes in the last 90 days "
+                        "against the 90 before, with a bar per quarter; coverage = how well the "
+                        "best asset answers the theme; score = 100 × demand × momentum × "
+                        "(1 − coverage).",
+                        style="dim",
+                    )
+                )
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+    def on_click(self) -> None:
+        self.dismiss(None)

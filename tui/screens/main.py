@@ -1,0 +1,50 @@
+"""The main screen: four tabs over the workspace and the analysis progress bar."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Label, ProgressBar, TabbedContent, TabPane
+
+from tui.widgets.content import ContentPane
+from tui.widgets.notes import NotesPane
+from tui.widgets.rejects import RejectsPane
+from tui.widgets.themes import ThemesPane
+
+TABS = ("themes", "notes", "content", "rejects")
+
+
+class AnalysisBar(Horizontal):
+    """Shown while an analysis runs: the stage, a progress bar, how to cancel."""
+
+    def compose(self) -> ComposeResult:
+        yield Label("", id="analysis-stage")
+        yield ProgressBar(id="analysis-progress", show_eta=False)
+        yield Label("x cancels", id="analysis-hint")
+
+    def update_progress(self, stage: str, done: int, total: int | None) -> None:
+        label = stage if total is None else f"{stage} {done}/{total}"
+        self.query_one("#analysis-stage", Label).update(label)
+        self.query_one("#analysis-progress", ProgressBar).update(total=total, progress=done)
+
+
+class MainScreen(Screen):
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=False, icon="◆")
+        with TabbedContent(id="tabs", initial="tab-themes"):
+            with TabPane("1 Themes & gaps", id="tab-themes"):
+                yield ThemesPane(id="themes-pane")
+            with TabPane("2 Notes", id="tab-notes"):
+                yield NotesPane(id="notes-pane")
+            with TabPane("3 Content", id="tab-content"):
+                yield ContentPane(id="content-pane")
+            with TabPane("4 Rejected rows", id="tab-rejects"):
+                yield RejectsPane(id="rejects-pane")
+        yield AnalysisBar(id="analysis-bar")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(AnalysisBar).display = False
+        self.query_one("#themes").focus()
+        self.app.refresh_header()

@@ -1,0 +1,260 @@
+"""The notes tab: every note, searchable, with similar notes for the selected one."""
+
+from __future__ import annotations
+
+from rich.console import Group
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.suggester import SuggestFromList
+from textual.widgets import DataTable, Input, Select, Static
+from textual.worker import get_current_worker
+
+from analysis.browse import (
+    NOTE_LIMIT,
+    UNCLUSTERED,
+    NoteFilter,
+    NotePage,
+    NoteRow,
+    parse_period,
+    search_notes,
+)
+from gaplens.store import Store
+from tui.format import money, shorten
+from tui.widgets.themes import KIND_OPTIONS
+
+NOT_ANALYSED = "(not analysed yet)"
+
+
+def theme_name(row: NoteRow) -> str:
+    if row.cluster_id is None:
+        return NOT_ANALYSED
+    if row.cluster_id == UNCLUSTERED:
+        return "(unclustered)"
+    return row.cluster_label or str(row.cluster_id)
+
+
+def render_note(row: NoteRow, similar: list[tuple[NoteRow, float]] | None = None, note: str = ""):
+    parts = [Text(row.text)]
+    facts = " · ".join(
+        x
+        for x in (
+            row.kind,
+            row.date,
+            " ".join(filter(None, (row.deal, row.account))),
+            row.rep,
+            money(row.amount) if row.amount else None,
+            f"theme: {theme_name(row)}",
+            f"id {row.note_id}",
+        )
+        if x
+    )
+    parts.append(Text(facts, style="dim"))
+    if similar:
+        parts.append(Text("\nSimilar notes", style="bold"))
+        for other, sim in similar:
+            line = Text(f"{sim:.2f} ", style="cyan")
+            line.append(shorten(other.text, 160))
+            line.append(f"  {theme_name(other)}", style="dim")
+            parts.append(line)
+    elif note:
+        parts.append(Text("\n" + note, style="dim"))
+    else:
+        parts.append(Text("\nm: similar notes", style="dim"))
+    return Group(*parts)
+
+
+class NotesPane(Vertical):
+    BINDINGS = [
+        Binding("m", "similar", "Similar notes", id="similar"),
+        Binding("escape", "clear_theme", "All themes", show=False),
+    ]
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.page: NotePage | None = None
+        self.theme: int | None = None
+        self.theme_options: list[tuple[str, int]] = []
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(classes="filters"):
+            yield Input(id="note-search", placeholder="/ search the notes' text", classes="search")
+            yield Select(KIND_OPTIONS, prompt="All kinds", id="note-kind", classes="kind")
+            yield Select([], prompt="All themes", id="note-theme", classes="theme")
+            yield Select([], prompt="All reps", id="note-rep", classes="rep")
+            yield Input(id="note-period", placeholder="period: 2026Q2", classes="period-short")
+        yield Static("", id="notes-status", classes="status-line")
+        yield Static("", id="notes-empty", classes="empty")
+        yield DataTable(id="notes", cursor_type="row", zebra_stripes=True)
+        with VerticalScroll(id="note-detail"):
+            yield Static("", id="note-body")
+
+    def on_mount(self) -> None:
+        table = self.query_one("#notes", DataTable)
+        table.add_column("Date", key="date", width=10)
+        table.add_column("Kind", key="kind", width=11)
+        table.add_column("Theme", key="theme", width=24)
+        table.add_column("Deal", key="deal", width=8)
+        table.add_column("Rep", key="rep", width=13)
+        table.add_column("Note", key="text")
+        self.query_one("#notes-empty").display = False
+        self.reload()
+
+    def set_choices(self, themes: list[tuple[str, int]], reps: tuple[str, ...], quarters) -> None:
+        """Fill the theme and rep filters (after each analysis or import)."""
+        theme_select = self.query_one("#note-theme", Select)
+        current = theme_select.value
+        options = [("(unclustered)", UNCLUSTERED)] + themes
+        self.theme_options = options
+        with self.prevent(Select.Changed):
+            theme_select.set_options(options)
+            if current in {v for _, v in options}:
+                theme_select.value = current
+        rep_select = self.query_one("#note-rep", Select)
+        rep_now = rep_select.value
+        with self.prevent(Select.Changed):
+            rep_select.set_options([(r, r) for r in reps])
+            if rep_now in reps:
+                rep_select.value = rep_now
+        self.query_one("#note-period", Input).suggester = SuggestFromList(
+            list(quarters), case_sensitive=False
+        )
+
+    def show_theme(self, cluster_id: int | None) -> None:
+        """Narrow the list to one theme (from the themes tab)."""
+        select = self.query_one("#note-theme", Select)
+        with self.prevent(Select.Changed):
+            if cluster_id is None:
+                select.clear()
+            else:
+                if cluster_id not in {v for _, v in self.theme_options}:
+                    self.theme_options.append((f"theme {cluster_id}", cluster_id))
+                    select.set_options(self.theme_options)
+                select.value = cluster_id
+        self.theme = cluster_id
+        self.reload()
+
+    def current_filter(self) -> NoteFilter | None:
+        period_input = self.query_one("#note-period", Input)
+        try:
+            period = parse_period(period_input.value)
+        except ValueError as exc:
+            period_input.set_class(True, "-invalid")
+            self.query_one("#notes-status", Static).update(Text(str(exc), style="yellow"))
+            return None
+        period_input.set_class(False, "-invalid")
+        kind = self.query_one("#note-kind", Select).value
+        rep = self.query_one("#note-rep", Select).value
+        return NoteFilter(
+            kinds=(kind,) if isinstance(kind, str) else (),
+            period=period,
+            rep=rep if isinstance(rep, str) else None,
+            text=self.query_one("#note-search", Input).value,
+        )
+
+    def reload(self) -> None:
+        flt = self.current_filter()
+        if flt is not None:
+            theme = self.query_one("#note-theme", Select).value
+            self.load(flt, theme if isinstance(theme, int) else None)
+
+    @work(thread=True, exclusive=True, group="notes-load", exit_on_error=False)
+    def load(self, flt: NoteFilter, theme: int | None) -> None:
+        worker = get_current_worker()
+        with Store(self.app.db_path) as store:
+            page = search_notes(store, flt, theme)
+            total = store.count_notes()
+        if not worker.is_cancelled:
+            self.app.call_from_thread(self.show_page, page, total)
+
+    def show_page(self, page: NotePage, total: int) -> None:
+        self.page = page
+        table = self.query_one("#notes", DataTable)
+        empty = self.query_one("#notes-empty", Static)
+        status = self.query_one("#notes-status", Static)
+        if total == 0:
+            empty.update("No notes yet — press i to import a CSV or n to add one.")
+            empty.display = True
+            table.display = False
+            self.query_one("#note-detail").display = False
+            status.update("")
+            return
+        empty.display = False
+        table.display = True
+        self.query_one("#note-detail").display = True
+        table.clear()
+        for r in page.rows:
+            table.add_row(
+                r.date or "",
+                r.kind,
+                shorten(theme_name(r), 24),
+                r.deal or "",
+                shorten(r.rep, 13),
+                shorten(r.text, 200),
+                key=r.note_id,
+            )
+        shown = len(page.rows)
+        text = Text(f"{page.total} of {total} notes match")
+        if page.total > shown:
+            text.append(f" · showing the newest {NOTE_LIMIT}: search to narrow", style="dim")
+        status.update(text)
+        body = self.query_one("#note-body", Static)
+        if page.rows:
+            body.update(render_note(page.rows[0]))
+        else:
+            body.update(Text("No note matches the filters.", style="dim"))
+
+    def selected_note(self) -> NoteRow | None:
+        if not self.page or not self.page.rows:
+            return None
+        table = self.query_one("#notes", DataTable)
+        row = table.cursor_row
+        return self.page.rows[row] if 0 <= row < len(self.page.rows) else None
+
+    @on(DataTable.RowHighlighted, "#notes")
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        row = self.selected_note()
+        if row:
+            self.query_one("#note-body", Static).update(render_note(row))
+
+    @on(Input.Changed, "#note-search")
+    @on(Input.Changed, "#note-period")
+    @on(Select.Changed, "#note-kind")
+    @on(Select.Changed, "#note-rep")
+    def _filters(self, event) -> None:
+        self.reload()
+
+    @on(Select.Changed, "#note-theme")
+    def _theme(self, event: Select.Changed) -> None:
+        self.theme = event.value if isinstance(event.value, int) else None
+        self.reload()
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        self.query_one("#notes", DataTable).focus()
+
+    def action_clear_theme(self) -> None:
+        if self.theme is not None:
+            self.show_theme(None)
+
+    def action_similar(self) -> None:
+        row = self.selected_note()
+        if row is None:
+            return
+        if row.cluster_id is None:
+            self.query_one("#note-body", Static).update(
+                render_note(
+                    row,
+                    note="This note arrived after the last analysis: press a to analyse it first.",
+                )
+            )
+            return
+        self.query_one("#note-body", Static).update(render_note(row, note="Finding similar notes…"))
+        self.app.find_similar(row, self.show_similar)
+
+    def show_similar(self, row: NoteRow, similar: list, message: str = "") -> None:
+        current = self.selected_note()
+        if current and current.note_id == row.note_id:
+            self.query_one("#note-body", Static).update(render_note(row, similar, message))

@@ -1,0 +1,329 @@
+"""The home tab: every theme with its demand, trend, coverage and gap score."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.suggester import SuggestFromList
+from textual.widgets import DataTable, Input, Select, Static
+from textual.worker import get_current_worker
+
+from analysis.browse import (
+    KIND_LABELS,
+    UNCLUSTERED,
+    NoteFilter,
+    ThemeRow,
+    ThemeTable,
+    parse_period,
+    theme_detail,
+    theme_table,
+)
+from analysis.results import NoAnalysis
+from gaplens.store import Store
+from tui.format import money, percent, sparkline, status_text, trend_text
+from tui.messages import ShowNotes
+
+# (header, sort key, numeric); the sort key reads a ThemeRow
+COLUMNS = [
+    ("Theme", "label"),
+    ("Notes", "notes"),
+    ("Deals", "deals"),
+    ("Value", "amount"),
+    ("Trend (90d)", "trend"),
+    ("Cover", "coverage"),
+    ("Status", "status"),
+    ("Score", "score"),
+]
+STATUS_ORDER = {"gap": 0, "partial": 1, "covered": 2, "": 3}
+KIND_OPTIONS = [(label.capitalize(), kind) for kind, label in KIND_LABELS.items()]
+
+
+def sort_value(row: ThemeRow, key: str):
+    if key == "label":
+        return row.label.lower()
+    if key == "trend":
+        return (
+            row.trend if row.trend is not None else (float("inf") if row.recent else float("-inf"))
+        )
+    if key == "status":
+        return STATUS_ORDER.get(row.status, 9)
+    value = getattr(row, key)
+    return float("-inf") if value is None else value
+
+
+class ThemesPane(Vertical):
+    BINDINGS = [
+        Binding("enter,o", "open_notes", "Notes of theme", id="open_notes"),
+        Binding("r", "rename", "Rename", id="rename"),
+        Binding("s", "sort_next", "Sort", id="sort"),
+        Binding("S", "sort_reverse", "Reverse", show=False),
+        Binding("k", "next_kind", "Kind", show=False),
+    ]
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.rows: list[ThemeRow] = []
+        self.table_data: ThemeTable | None = None
+        self.sort_key = "score"
+        self.sort_reverse = True
+        self.selected: int | None = None
+        self.filter = NoteFilter()
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(classes="filters"):
+            yield Input(
+                id="theme-search",
+                placeholder="/ filter: words in a theme's name, keywords or quotes",
+                classes="search",
+            )
+            yield Select(KIND_OPTIONS, prompt="All kinds", id="theme-kind", classes="kind")
+            yield Input(
+                id="theme-period",
+                placeholder="period: 2026Q2 or 2026-01-01..2026-03-31",
+                classes="period",
+            )
+        yield Static("", id="themes-status", classes="status-line")
+        yield Static("", id="themes-empty", classes="empty")
+        table = DataTable(id="themes", cursor_type="row", zebra_stripes=True)
+        yield table
+        from tui.widgets.theme_detail import ThemeDetailView
+
+        yield ThemeDetailView(id="theme-detail")
+
+    def on_mount(self) -> None:
+        table = self.query_one("#themes", DataTable)
+        for header, key in COLUMNS:
+            table.add_column(header, key=key)
+        self.query_one("#themes-empty").display = False
+        self.reload()
+
+    # -- loading -----------------------------------------------------------
+
+    def reload(self) -> None:
+        self.load(self.filter)
+
+    @work(thread=True, exclusive=True, group="themes-load", exit_on_error=False)
+    def load(self, flt: NoteFilter) -> None:
+        worker = get_current_worker()
+        with Store(self.app.db_path) as store:
+            try:
+                data = theme_table(store, flt)
+            except NoAnalysis as exc:
+                data = None
+                message = str(exc)
+                notes = store.count_notes()
+            else:
+                message, notes = "", 0
+        if not worker.is_cancelled:
+            self.app.call_from_thread(self.show_table, data, message, notes)
+
+    def show_table(self, data: ThemeTable | None, message: str, notes: int) -> None:
+        empty = self.query_one("#themes-empty", Static)
+        table = self.query_one("#themes", DataTable)
+        self.table_data = data
+        if data is None:
+            self.rows = []
+            table.clear()
+            if notes:
+                text = (
+                    f"{notes} notes, not analysed yet.\n\n"
+                    "Press a to run the analysis: it groups them into themes and checks each "
+                    "theme against your content."
+                )
+            else:
+                text = (
+                    "No notes yet.\n\nPress i to import a CSV or JSON export of call notes, "
+                    "objections or lost-deal reasons, or n to add one yourself.\n"
+                    "Then press a to analyse them."
+                )
+            empty.update(text)
+            empty.display = True
+            table.display = False
+            self.query_one("#theme-detail").display = False
+            self.query_one("#themes-status", Static).update("")
+            return
+        empty.display = False
+        table.display = True
+        self.query_one("#theme-detail").display = True
+        self.rows = data.rows
+        self.fill()
+        current = self.cursor_theme()
+        if current is not None:
+            self.show_theme(current)  # the theme's numbers may have changed: read it again
+        else:
+            self.selected = None
+            self.query_one("#theme-detail").show(None, "No theme matches the filters.")
+        themes = sum(1 for r in data.rows if r.cluster_id != UNCLUSTERED)
+        gaps = sum(1 for r in data.rows if r.status == "gap")
+        status = Text(f"{themes} themes · ")
+        status.append(f"{gaps} gaps", style="bold red" if gaps else "")
+        status.append(f" · {data.total_notes} notes")
+        if data.quarters:
+            status.append(f" · trend bars {data.quarters[0]}–{data.quarters[-1]}", style="dim")
+        if not data.rows:
+            status.append("  — nothing matches the filters", style="yellow")
+        self.query_one("#themes-status", Static).update(status)
+
+    def fill(self) -> None:
+        table = self.query_one("#themes", DataTable)
+        keep = self.selected
+        themes = [r for r in self.rows if r.cluster_id != UNCLUSTERED]
+        rest = [r for r in self.rows if r.cluster_id == UNCLUSTERED]
+        themes.sort(key=lambda r: r.cluster_id)
+        themes.sort(key=lambda r: sort_value(r, self.sort_key), reverse=self.sort_reverse)
+        table.clear()
+        for r in themes + rest:
+            label = Text(r.label, style="italic dim" if r.cluster_id == UNCLUSTERED else "")
+            if r.renamed:
+                label.append(" ✎", style="dim")
+            trend = Text(sparkline(r.quarters) + " ", style="cyan")
+            trend.append_text(trend_text(r.trend, r.recent))
+            table.add_row(
+                label,
+                Text(str(r.notes), justify="right"),
+                Text(str(r.deals), justify="right"),
+                Text(money(r.amount), justify="right"),
+                trend,
+                Text(percent(r.coverage), justify="right"),
+                status_text(r.status),
+                Text("–" if r.score is None else f"{r.score:.1f}", justify="right", style="bold"),
+                key=str(r.cluster_id),
+            )
+        for header, key in COLUMNS:
+            column = table.columns[key]
+            arrow = (" ▼" if self.sort_reverse else " ▲") if key == self.sort_key else ""
+            column.label = Text(header + arrow)
+        table.refresh()
+        if keep is not None and str(keep) in table.rows:
+            table.move_cursor(row=table.get_row_index(str(keep)), animate=False)
+        elif table.row_count:
+            table.move_cursor(row=0, animate=False)
+
+    def cursor_theme(self) -> int | None:
+        table = self.query_one("#themes", DataTable)
+        if not table.row_count:
+            return None
+        return int(table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value)
+
+    # -- the highlighted theme ------------------------------------------------
+
+    @on(DataTable.RowHighlighted, "#themes")
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.row_key is None or event.row_key.value is None:
+            return
+        cluster_id = int(event.row_key.value)
+        if cluster_id != self.selected:
+            self.show_theme(cluster_id)
+
+    @on(DataTable.RowSelected, "#themes")
+    def _selected(self, event: DataTable.RowSelected) -> None:
+        self.action_open_notes()
+
+    def show_theme(self, cluster_id: int) -> None:
+        self.selected = cluster_id
+        self.load_detail(cluster_id)
+
+    @work(thread=True, exclusive=True, group="theme-detail", exit_on_error=False)
+    def load_detail(self, cluster_id: int) -> None:
+        worker = get_current_worker()
+        with Store(self.app.db_path) as store:
+            try:
+                detail, message = theme_detail(store, cluster_id), None
+            except NoAnalysis as exc:
+                detail, message = None, str(exc)
+        if not worker.is_cancelled:
+            self.app.call_from_thread(self.query_one("#theme-detail").show, detail, message)
+
+    def selected_row(self) -> ThemeRow | None:
+        return next((r for r in self.rows if r.cluster_id == self.selected), None)
+
+    # -- filters -----------------------------------------------------------------
+
+    @on(Input.Changed, "#theme-search")
+    def _search(self, event: Input.Changed) -> None:
+        self.apply_filters()
+
+    @on(Input.Submitted, "#theme-search")
+    @on(Input.Submitted, "#theme-period")
+    def _submitted(self, event: Input.Submitted) -> None:
+        self.query_one("#themes", DataTable).focus()
+
+    @on(Input.Changed, "#theme-period")
+    def _period(self, event: Input.Changed) -> None:
+        self.apply_filters()
+
+    @on(Select.Changed, "#theme-kind")
+    def _kind(self, event: Select.Changed) -> None:
+        self.apply_filters()
+
+    def apply_filters(self) -> None:
+        period_input = self.query_one("#theme-period", Input)
+        try:
+            period = parse_period(period_input.value)
+        except ValueError as exc:
+            period_input.set_class(True, "-invalid")
+            self.query_one("#themes-status", Static).update(Text(str(exc), style="yellow"))
+            return
+        period_input.set_class(False, "-invalid")
+        kind = self.query_one("#theme-kind", Select).value
+        self.filter = NoteFilter(
+            kinds=(kind,) if isinstance(kind, str) else (),
+            period=period,
+            text=self.query_one("#theme-search", Input).value,
+        )
+        self.reload()
+
+    def set_quarters(self, quarters: tuple[str, ...]) -> None:
+        self.query_one("#theme-period", Input).suggester = SuggestFromList(
+            list(quarters), case_sensitive=False
+        )
+
+    # -- actions -----------------------------------------------------------------
+
+    def action_open_notes(self) -> None:
+        row = self.selected_row()
+        if row:
+            self.post_message(ShowNotes(row.cluster_id, row.label))
+
+    def action_rename(self) -> None:
+        row = self.selected_row()
+        if row is None:
+            return
+        if row.cluster_id == UNCLUSTERED:
+            self.app.notify("The unclustered notes are not a theme; they cannot be renamed.")
+            return
+        self.app.rename_theme(row.cluster_id, row.label)
+
+    def action_sort_next(self) -> None:
+        keys = [k for _, k in COLUMNS]
+        self.sort_by(keys[(keys.index(self.sort_key) + 1) % len(keys)])
+
+    def action_sort_reverse(self) -> None:
+        self.sort_reverse = not self.sort_reverse
+        self.fill()
+
+    def sort_by(self, key: str, reverse: bool | None = None) -> None:
+        self.sort_key = key
+        self.sort_reverse = (key != "label" and key != "status") if reverse is None else reverse
+        self.fill()
+
+    @on(DataTable.HeaderSelected, "#themes")
+    def _header(self, event: DataTable.HeaderSelected) -> None:
+        key = event.column_key.value
+        if key == self.sort_key:
+            self.action_sort_reverse()
+        else:
+            self.sort_by(key)
+
+    def action_next_kind(self) -> None:
+        select = self.query_one("#theme-kind", Select)
+        kinds = [None] + [k for _, k in KIND_OPTIONS]
+        current = select.value if isinstance(select.value, str) else None
+        nxt = kinds[(kinds.index(current) + 1) % len(kinds)]
+        if nxt is None:
+            select.clear()
+        else:
+            select.value = nxt
