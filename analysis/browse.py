@@ -779,7 +779,8 @@ def facets(store: Store) -> Facets:
     quarters = tuple(
         r[0]
         for r in db.execute(
-            f"select distinct {_SQL_QUARTER} q from notes n where n.date is not null order by q desc"
+            f"select distinct {_SQL_QUARTER} q from notes n "
+            "where n.date is not null order by q desc"
         ).fetchall()
     )
     reps = tuple(

@@ -133,6 +133,8 @@ def analysed_db(tmp_path):
         seed_assets(s)
         run_analysis(s, embedder=FakeEmbedder())
         # a fixed finish time keeps screenshots of the workspace identical between runs
-        s.db.execute("update runs set started_at = '2026-10-01T09:00:00+00:00', "
-                     "finished_at = '2026-10-01T09:00:05+00:00'")
+        s.db.execute(
+            "update runs set started_at = '2026-10-01T09:00:00+00:00', "
+            "finished_at = '2026-10-01T09:00:05+00:00'"
+        )
     return path

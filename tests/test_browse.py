@@ -48,12 +48,16 @@ def tiny(store: Store) -> Store:
         ],
         None,
     )
-    store.upsert_asset(Asset("sso-guide", "SSO guide", "saml okta"), ["SSO with SAML and Okta"], None)
+    store.upsert_asset(
+        Asset("sso-guide", "SSO guide", "saml okta"), ["SSO with SAML and Okta"], None
+    )
     store.upsert_asset(Asset("offsite", "Offsite photos", "lisbon"), ["Lisbon offsite"], None)
     passage = store.db.execute("select id from passages where asset_id = 'sso-guide'").fetchone()[0]
     run = store.start_run("tiny-model", {"gap_threshold": 0.5})
     vectors = {n[0]: _vector(0 if n[8] == 0 else 1 if n[8] == 1 else 2) for n in NOTES}
-    store.cache_embeddings("tiny-model", {text_hash(n[0]): v for n, v in zip(NOTES, vectors.values())})
+    store.cache_embeddings(
+        "tiny-model", {text_hash(n[0]): v for n, v in zip(NOTES, vectors.values(), strict=True)}
+    )
 
     def cluster(cid, label, coverage, is_gap, score, examples):
         return {
@@ -73,13 +77,29 @@ def tiny(store: Store) -> Store:
 
     store.save_results(
         run,
-        [cluster(0, "sso / saml", 0.9, 0, 5.0, ["n2", "n1"]), cluster(1, "price", 0.1, 1, 40.0, ["n5"])],
         [
-            {"note_id": n[0], "cluster_id": n[8], "probability": 1.0, "vector_hash": text_hash(n[0])}
+            cluster(0, "sso / saml", 0.9, 0, 5.0, ["n2", "n1"]),
+            cluster(1, "price", 0.1, 1, 40.0, ["n5"]),
+        ],
+        [
+            {
+                "note_id": n[0],
+                "cluster_id": n[8],
+                "probability": 1.0,
+                "vector_hash": text_hash(n[0]),
+            }
             for n in NOTES
         ],
-        [{"cluster_id": 0, "asset_id": "sso-guide", "similarity": 0.8, "score": 0.9,
-          "passage_id": passage, "rank": 0}],
+        [
+            {
+                "cluster_id": 0,
+                "asset_id": "sso-guide",
+                "similarity": 0.8,
+                "score": 0.9,
+                "passage_id": passage,
+                "rank": 0,
+            }
+        ],
     )
     store.end_run(run, "done", n_clusters=2)
     return store
@@ -111,8 +131,17 @@ def test_theme_table_counts_each_deal_once(tiny):
     rows = {r.cluster_id: r for r in table.rows}
     assert [r.cluster_id for r in table.rows] == [1, 0, UNCLUSTERED]  # by score, unclustered last
     sso, price, rest = rows[0], rows[1], rows[UNCLUSTERED]
-    assert (sso.notes, sso.deals, sso.accounts, sso.amount) == (3, 2, 2, 350.0)  # D1 at 300, D2 at 50
-    assert (price.notes, price.deals, price.amount) == (2, 1, 20.0)  # D3 has no amount; n4 has no deal
+    assert (sso.notes, sso.deals, sso.accounts, sso.amount) == (
+        3,
+        2,
+        2,
+        350.0,
+    )  # D1 at 300, D2 at 50
+    assert (price.notes, price.deals, price.amount) == (
+        2,
+        1,
+        20.0,
+    )  # D3 has no amount; n4 has no deal
     assert (rest.notes, rest.deals, rest.amount) == (1, 1, 50.0)
     assert table.quarters == ("2025Q1", "2025Q2", "2025Q3", "2025Q4", "2026Q1", "2026Q2")
     assert sso.quarters == (0, 0, 0, 0, 2, 1)
@@ -132,7 +161,9 @@ def test_theme_table_filters(tiny):
     assert [(r.cluster_id, r.notes, r.amount) for r in q1] == [(0, 2, 300.0)]
     assert [r.cluster_id for r in theme_table(tiny, NoteFilter(text="okta")).rows] == [0]
     assert [r.cluster_id for r in theme_table(tiny, NoteFilter(text="price")).rows] == [1]
-    assert [r.cluster_id for r in theme_table(tiny, NoteFilter(text="weather")).rows] == [UNCLUSTERED]
+    assert [r.cluster_id for r in theme_table(tiny, NoteFilter(text="weather")).rows] == [
+        UNCLUSTERED
+    ]
     by_rep = {r.cluster_id: r.notes for r in theme_table(tiny, NoteFilter(rep="R2")).rows}
     assert by_rep == {0: 1, 1: 1, UNCLUSTERED: 1}
 

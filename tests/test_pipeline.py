@@ -10,7 +10,7 @@ from conftest import seed_assets, seed_notes, topic_texts
 from analysis.coverage import coverage_score, match_cluster
 from analysis.pipeline import Cancelled, NothingToAnalyze, run_analysis
 from analysis.results import assignment_rows, cluster_rows, gap_rows
-from gaplens.models import Asset, Note
+from gaplens.models import Note
 
 
 def test_coverage_score_is_clipped_linear():

@@ -8,6 +8,7 @@ blocks it. ``make_app`` builds the app for the CLI and for the tests.
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -63,6 +64,7 @@ class GaplensApp(App):
     ) -> None:
         super().__init__()
         self.db_path = Path(db_path)
+        Store(self.db_path).close()  # create or upgrade the workspace once, before any worker
         self.model = model
         self._embedder_factory = embedder_factory
         self._embedder = None
@@ -191,9 +193,14 @@ class GaplensApp(App):
                 self.post_message(AnalysisProgress(p.stage, p.done, p.total))
 
             with Store(self.db_path) as store:
+                # the settings of the last analysis carry over (stop words, gap threshold)
+                last = store.latest_run()
+                settings = json.loads(last["params"] or "{}") if last else {}
+                kept = {k: settings[k] for k in ("stop_words", "gap_threshold") if k in settings}
                 try:
                     result = run_analysis(
                         store,
+                        **kept,
                         embedder=self.embedder(),
                         on_progress=progress,
                         should_cancel=lambda: worker.is_cancelled,

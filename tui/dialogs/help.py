@@ -57,8 +57,9 @@ class HelpScreen(ModalScreen[None]):
                 yield Static(
                     Text(
                         "\nColumns: notes and deals counted over the filtered notes; value = each "
-                        "deal counted once at its largest amount; trend = notes in the last 90 days "
-                        "against the 90 before, with a bar per quarter; coverage = how well the "
+                        "deal counted once at its largest amount; trend = notes in the last "
+                        "90 days against the 90 before, with a bar per quarter; coverage = how "
+                        "well the "
                         "best asset answers the theme; score = 100 × demand × momentum × "
                         "(1 − coverage).",
                         style="dim",

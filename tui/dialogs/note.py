@@ -203,7 +203,8 @@ class SuggestionDialog(ModalScreen[int | None]):
         else:
             parts.append(
                 Text(
-                    f"No close theme yet (nearest: {best.label}, similarity {best.similarity:.2f}). "
+                    f"No close theme yet (nearest: {best.label}, "
+                    f"similarity {best.similarity:.2f}). "
                     "It waits for the next analysis, which may find a new theme.",
                 )
             )

@@ -84,7 +84,7 @@ class NotesPane(Vertical):
             yield Select(KIND_OPTIONS, prompt="All kinds", id="note-kind", classes="kind")
             yield Select([], prompt="All themes", id="note-theme", classes="theme")
             yield Select([], prompt="All reps", id="note-rep", classes="rep")
-            yield Input(id="note-period", placeholder="period: 2026Q2", classes="period-short")
+            yield Input(id="note-period", placeholder="period", classes="period-short")
         yield Static("", id="notes-status", classes="status-line")
         yield Static("", id="notes-empty", classes="empty")
         yield DataTable(id="notes", cursor_type="row", zebra_stripes=True)
@@ -96,7 +96,7 @@ class NotesPane(Vertical):
         table.add_column("Date", key="date", width=10)
         table.add_column("Kind", key="kind", width=11)
         table.add_column("Theme", key="theme", width=24)
-        table.add_column("Deal", key="deal", width=8)
+        table.add_column("Deal", key="deal", width=10)
         table.add_column("Rep", key="rep", width=13)
         table.add_column("Note", key="text")
         self.query_one("#notes-empty").display = False
@@ -185,14 +185,15 @@ class NotesPane(Vertical):
         table.display = True
         self.query_one("#note-detail").display = True
         table.clear()
+        room = max(30, self.size.width - 90)  # the note column takes what the others leave
         for r in page.rows:
             table.add_row(
                 r.date or "",
                 r.kind,
                 shorten(theme_name(r), 24),
-                r.deal or "",
+                shorten(r.deal, 10),
                 shorten(r.rep, 13),
-                shorten(r.text, 200),
+                shorten(r.text, room),
                 key=r.note_id,
             )
         shown = len(page.rows)

@@ -46,7 +46,8 @@ def render_detail(d: ThemeDetail) -> RenderableType:
         p = d.score_parts
         parts.append(
             Text(
-                f"score = 100 × demand {p.get('demand', 0):.2f} × momentum {p.get('momentum', 0):.2f}"
+                f"score = 100 × demand {p.get('demand', 0):.2f}"
+                f" × momentum {p.get('momentum', 0):.2f}"
                 f" × (1 − coverage {p.get('coverage', 0):.2f})",
                 style="dim",
             )

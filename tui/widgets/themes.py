@@ -82,7 +82,7 @@ class ThemesPane(Vertical):
             yield Select(KIND_OPTIONS, prompt="All kinds", id="theme-kind", classes="kind")
             yield Input(
                 id="theme-period",
-                placeholder="period: 2026Q2 or 2026-01-01..2026-03-31",
+                placeholder="period: 2026Q2, date..date",
                 classes="period",
             )
         yield Static("", id="themes-status", classes="status-line")

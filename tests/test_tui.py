@@ -1,0 +1,437 @@
+"""The terminal UI driven headlessly on real workspaces; a fake embedder stands in for the model."""
+
+from __future__ import annotations
+
+import io
+import threading
+
+import pytest
+from conftest import FakeEmbedder, seed_notes
+from rich.console import Console
+from textual.widgets import DataTable, Input, Select, Static, TextArea
+
+from analysis.browse import UNCLUSTERED
+from gaplens.store import Store
+from tui.app import make_app
+from tui.dialogs.help import HelpScreen
+from tui.dialogs.message import MessageDialog
+from tui.dialogs.note import NoteDialog, SuggestionDialog
+from tui.widgets.themes import ThemesPane
+
+SIZE = (120, 36)
+
+
+def app_on(path, embedder=None):
+    embedder = embedder or FakeEmbedder()
+    return make_app(path, embedder_factory=lambda: embedder)
+
+
+async def settle(app, pilot) -> None:
+    """Let every worker finish and the screen catch up with what they posted."""
+    for _ in range(3):
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+def plain(renderable) -> str:
+    """What a renderable reads as on a wide terminal, without styles."""
+    if isinstance(renderable, str):
+        return renderable
+    console = Console(width=200, file=io.StringIO(), record=True)
+    console.print(renderable)
+    return console.export_text()
+
+
+def text_of(app, selector: str) -> str:
+    return plain(app.screen.query_one(selector, Static).content)
+
+
+def table(app, selector: str = "#themes") -> DataTable:
+    return app.screen_main.query_one(selector, DataTable)
+
+
+def row_labels(app) -> list[str]:
+    t = table(app)
+    return [str(t.get_row_at(i)[0]).rstrip(" ✎") for i in range(t.row_count)]
+
+
+async def test_home_lists_themes_with_the_unclustered_row_last(analysed_db):
+    app = app_on(analysed_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        with Store(analysed_db) as s:
+            run = s.latest_run()
+            clusters = s.clusters(run["id"])
+            unclustered = run["n_unclustered"]
+        t = table(app)
+        assert t.row_count == len(clusters) + (1 if unclustered else 0)
+        keys = [t.coordinate_to_cell_key((i, 0)).row_key.value for i in range(t.row_count)]
+        ranked = [str(c["cluster_id"]) for c in sorted(clusters, key=lambda c: -c["score"])]
+        assert keys[: len(ranked)] == ranked  # by gap score, largest first
+        if unclustered:
+            assert keys[-1] == str(UNCLUSTERED)
+        assert f"{len(clusters)} themes" in app.sub_title
+        assert "890" not in app.sub_title and "120 notes" in app.sub_title
+
+
+async def test_sort_and_filter(analysed_db):
+    app = app_on(analysed_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        pane = app.screen_main.query_one(ThemesPane)
+        everything = table(app).row_count
+        await pilot.press("s")  # next column after score wraps to the label
+        assert pane.sort_key == "label"
+        themes = [r for r in row_labels(app) if not r.startswith("(")]
+        assert themes == sorted(themes, key=str.lower)
+        await pilot.press("S")
+        themes = [r for r in row_labels(app) if not r.startswith("(")]
+        assert themes == sorted(themes, key=str.lower, reverse=True)
+        pane.sort_by("notes")
+        await pilot.pause()
+        counts = [int(str(table(app).get_row_at(i)[1])) for i in range(table(app).row_count - 1)]
+        assert counts == sorted(counts, reverse=True)
+
+        await pilot.press("slash")
+        assert app.focused.id == "theme-search"
+        await pilot.press(*"hipaa")
+        await settle(app, pilot)
+        labels = row_labels(app)
+        assert 0 < len(labels) < everything
+        assert any(
+            w in labels[0] for w in ("hipaa", "baa", "phi", "patient", "clinic", "healthcare")
+        )
+
+        app.focused.value = ""
+        await settle(app, pilot)
+        assert table(app).row_count == everything
+        app.screen_main.query_one("#theme-kind", Select).value = "question"
+        await settle(app, pilot)
+        total_questions = sum(
+            int(str(table(app).get_row_at(i)[1])) for i in range(table(app).row_count)
+        )
+        assert total_questions == 32  # i % 4 == 1 of i in 0..29: 8 of each topic's 30 notes
+
+        period = app.screen_main.query_one("#theme-period", Input)
+        period.value = "2026Q5"
+        await settle(app, pilot)
+        assert "neither a quarter" in text_of(app, "#themes-status")
+        assert period.has_class("-invalid")
+        period.value = "2026Q1"
+        await settle(app, pilot)
+        q1 = sum(int(str(table(app).get_row_at(i)[1])) for i in range(table(app).row_count))
+        with Store(analysed_db) as s:
+            expected = s.db.execute(
+                "select count(*) from notes where kind = 'question' and date <= '2026-03-31'"
+            ).fetchone()[0]
+        assert q1 == expected and not period.has_class("-invalid")
+
+
+async def test_open_a_theme_and_every_note_of_it(analysed_db):
+    app = app_on(analysed_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        t = table(app)
+        cluster_id = int(t.coordinate_to_cell_key((0, 0)).row_key.value)
+        detail = text_of(app, "#detail-body")
+        assert "What prospects say" in detail and "Content that comes closest" in detail
+        assert detail.count("“") >= 5  # at least five quotes
+        assert "Notes per quarter" in detail
+        await pilot.press("down")
+        await settle(app, pilot)
+        second = int(t.coordinate_to_cell_key((1, 0)).row_key.value)
+        with Store(analysed_db) as s:
+            label = next(
+                c["label"] for c in s.clusters(s.latest_run()["id"]) if c["cluster_id"] == second
+            )
+            size = next(
+                c["size"] for c in s.clusters(s.latest_run()["id"]) if c["cluster_id"] == second
+            )
+        assert text_of(app, "#detail-body").startswith(label)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert app.screen_main.query_one("#tabs").active == "tab-notes"
+        assert table(app, "#notes").row_count == size != 0
+        assert f"{size} of 120 notes" in text_of(app, "#notes-status")
+        assert app.screen_main.query_one("#note-theme", Select).value == second
+        await pilot.press("escape")  # back to every theme
+        await settle(app, pilot)
+        assert table(app, "#notes").row_count == 120
+        assert cluster_id != second
+
+
+async def test_rename_a_theme_persists(analysed_db):
+    app = app_on(analysed_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        cluster_id = int(table(app).coordinate_to_cell_key((0, 0)).row_key.value)
+        await pilot.press("r")
+        await pilot.pause()
+        box = app.screen.query_one("#name", Input)
+        box.value = ""
+        await pilot.press(*"Patient data / HIPAA BAA", "enter")
+        await settle(app, pilot)
+        assert row_labels(app)[0] == "Patient data / HIPAA BAA"
+    with Store(analysed_db) as s:
+        row = next(c for c in s.clusters(s.latest_run()["id"]) if c["cluster_id"] == cluster_id)
+        assert row["label"] == "Patient data / HIPAA BAA" and row["auto_label"]
+    app = app_on(analysed_db)  # a new session reads the name back
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        assert "Patient data / HIPAA BAA" in row_labels(app)
+
+
+async def test_submit_a_note_and_get_the_closest_theme(analysed_db):
+    app = app_on(analysed_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("n")
+        await pilot.pause()
+        assert isinstance(app.screen, NoteDialog)
+        form = app.screen
+        form.query_one(
+            "#text", TextArea
+        ).text = "saml sso okta login: single sign on with azure identity provider"
+        form.query_one("#amount", Input).value = "48 grand"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, NoteDialog)  # a bad amount keeps the form open
+        assert "not an amount" in plain(form.query_one("#form-error").content)
+        form.query_one("#amount", Input).value = "48k"
+        form.query_one("#deal", Input).value = "D-900"
+        form.query_one("#rep", Input).value = "Ana Diaz"
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert isinstance(app.screen, SuggestionDialog)
+        shown = text_of(app, "#suggest-body")
+        assert "Closest theme:" in shown
+        assert "Send the prospect: SSO guide" in shown
+        assert "1 new since the last analysis" in app.sub_title
+        await pilot.press("o")  # open the theme it belongs to
+        await settle(app, pilot)
+        assert app.screen_main.query_one("#tabs").active == "tab-themes"
+        assert (
+            "saml" in row_labels(app)[table(app).cursor_row]
+            or "sso" in row_labels(app)[table(app).cursor_row]
+        )
+    with Store(analysed_db) as s:
+        note = s.notes("deal = ?", ["D-900"])[0]
+        assert note["amount"] == 48000 and note["kind"] == "objection" and note["rep"] == "Ana Diaz"
+
+
+async def test_empty_note_is_not_saved(analysed_db):
+    app = app_on(analysed_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("n", "ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, NoteDialog)
+        assert "Write what the prospect said" in plain(app.screen.query_one("#text-error").content)
+        await pilot.press("escape")
+        assert not isinstance(app.screen, NoteDialog)
+    with Store(analysed_db) as s:
+        assert s.count_notes() == 120
+
+
+async def test_import_a_file_with_a_bad_row(analysed_db, tmp_path):
+    export = tmp_path / "lost.csv"
+    export.write_text(
+        "Deal,Amount,Close Date,Loss Reason\n"
+        "D-1,5000,2026-03-02,they wanted a phone channel with ivr\n"
+        "D-2,lots,2026-03-03,voice calls recording missing\n"
+        "D-3,7000,2026-03-04,\n",
+        encoding="utf-8",
+    )
+    app = app_on(analysed_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("i")
+        await pilot.pause()
+        app.screen.query_one("#paths", Input).value = str(tmp_path / "nope.csv")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "Not found" in plain(app.screen.query_one("#paths-error").content)
+        app.screen.query_one("#paths", Input).value = str(export)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, MessageDialog)
+        body = text_of(app, "#message-body")
+        assert "lost.csv" in body and "1 added" in body and "2 rejected" in body
+        assert "line 3" in body and "line 4" in body
+        await pilot.press("enter")
+        await pilot.press("4")
+        await settle(app, pilot)
+        assert table(app, "#rejects").row_count == 2
+        assert "3 new since the last analysis" not in app.sub_title
+        assert "1 new since the last analysis" in app.sub_title
+        assert "2 rejected rows" in app.sub_title
+
+
+async def test_run_an_analysis_to_the_end(analysed_db):
+    with Store(analysed_db) as s:
+        seed_notes(s, per_topic=4, seed=7)
+        before = s.latest_run()["id"]
+    app = app_on(analysed_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        assert "16 new since the last analysis" in app.sub_title
+        await pilot.press("a")
+        await settle(app, pilot)
+        assert not app.analysis_running
+        assert not app.screen_main.query_one("#analysis-bar").display
+        assert "new since" not in app.sub_title and "136 notes" in app.sub_title
+        total = sum(int(str(table(app).get_row_at(i)[1])) for i in range(table(app).row_count))
+        assert total == 136
+    with Store(analysed_db) as s:
+        assert s.latest_run()["id"] > before
+
+
+class BlockingEmbedder(FakeEmbedder):
+    """Waits on an event inside encode, so a test can cancel mid-analysis."""
+
+    def __init__(self):
+        super().__init__()
+        self.started = threading.Event()
+        self.release = threading.Event()
+
+    def encode(self, texts):
+        self.started.set()
+        self.release.wait(10)
+        return super().encode(texts)
+
+
+async def test_cancel_an_analysis(analysed_db):
+    with Store(analysed_db) as s:
+        seed_notes(s, per_topic=4, seed=8)
+        before = s.latest_run()["id"]
+    embedder = BlockingEmbedder()
+    app = app_on(analysed_db, embedder)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("a")
+        for _ in range(100):
+            if embedder.started.is_set():
+                break
+            await pilot.pause(0.05)
+        assert embedder.started.is_set()
+        bar = app.screen_main.query_one("#analysis-bar")
+        assert bar.display and "embedding notes" in plain(
+            app.screen_main.query_one("#analysis-stage").content
+        )
+        await pilot.press("x")
+        embedder.release.set()
+        await settle(app, pilot)
+        for _ in range(100):
+            if not app.analysis_running:
+                break
+            await pilot.pause(0.05)
+        assert not app.analysis_running and not bar.display
+        assert "16 new since the last analysis" in app.sub_title
+    with Store(analysed_db) as s:
+        assert s.latest_run()["id"] == before
+        assert s.runs()[-1]["status"] == "cancelled"
+
+
+async def test_similar_notes(analysed_db):
+    app = app_on(analysed_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("2")
+        await settle(app, pilot)
+        assert app.focused.id == "notes"
+        await pilot.press("m")
+        await settle(app, pilot)
+        body = text_of(app, "#note-body")
+        assert "Similar notes" in body
+        assert body.count("\n0.") + body.count("\n1.") >= 5
+
+
+async def test_empty_workspace_says_what_to_do(tmp_path):
+    app = app_on(tmp_path / "empty.db")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        assert "No notes yet" in text_of(app, "#themes-empty")
+        await pilot.press("a")
+        await settle(app, pilot)
+        for _ in range(50):
+            if isinstance(app.screen, MessageDialog):
+                break
+            await pilot.pause(0.05)
+        assert isinstance(app.screen, MessageDialog)
+        assert "no notes in the workspace" in text_of(app, "#message-body")
+        await pilot.press("enter", "2")
+        await settle(app, pilot)
+        assert "No notes yet" in text_of(app, "#notes-empty")
+        await pilot.press("3")
+        await settle(app, pilot)
+        assert "No content yet" in text_of(app, "#content-empty")
+
+
+async def test_content_tab_shows_unused_assets(analysed_db):
+    app = app_on(analysed_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("3")
+        await settle(app, pilot)
+        assert table(app, "#assets").row_count == 3
+        await pilot.press("u")
+        await pilot.pause()
+        unused = table(app, "#assets")
+        titles = [str(unused.get_row_at(i)[0]) for i in range(unused.row_count)]
+        assert "Offsite recap" in titles and "SSO guide" not in titles
+
+
+async def test_help_and_command_palette(analysed_db):
+    app = app_on(analysed_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        titles = {c.title for c in app.get_system_commands(app.screen_main)}
+        for wanted in (
+            "Run the analysis",
+            "Add a note",
+            "Import files",
+            "Show Notes",
+            "Sort themes by score",
+            "Rename the selected theme",
+            "Similar notes",
+            "Help",
+        ):
+            assert wanted in titles
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"sort themes by notes")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert app.screen_main.query_one(ThemesPane).sort_key == "notes"
+
+
+def test_readme_key_map_matches_the_help_screen():
+    from pathlib import Path
+
+    from tui.dialogs.help import KEYMAP
+
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    for _, keys, what in KEYMAP:
+        assert f"| {keys} | {what} |" in readme.replace("`", ""), f"README lacks the key {keys}"
+
+
+@pytest.mark.parametrize("tab", ["1", "2", "3", "4"])
+def test_snapshots(analysed_db, snap_compare, tab):
+    async def go(pilot):
+        await pilot.press(tab)
+        await settle(pilot.app, pilot)
+
+    assert snap_compare(app_on(analysed_db), terminal_size=SIZE, run_before=go)
+
+
+def test_snapshot_note_form(analysed_db, snap_compare):
+    async def go(pilot):
+        await settle(pilot.app, pilot)
+        await pilot.press("n")
+        await pilot.pause()
+
+    assert snap_compare(app_on(analysed_db), terminal_size=SIZE, run_before=go)
