@@ -202,3 +202,9 @@ def test_tables_are_readable(analysed):
     assert "keywords:" in out and "unclustered" in out
     status = invoke(analysed, "status", "--format", "json")
     assert json.loads(status.output)["notes"] == 75
+
+
+def test_tui_needs_a_terminal(tmp_path):
+    result = CliRunner().invoke(cli, ["--db", str(tmp_path / "w.db"), "tui"])
+    assert result.exit_code == 1
+    assert "needs an interactive terminal" in result.output

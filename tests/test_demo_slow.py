@@ -13,13 +13,22 @@ from gaplens.cli import cli
 DATA = Path(__file__).resolve().parent.parent / "data"
 
 
-@pytest.mark.slow
-def test_demo_builds_and_finds_the_known_gaps(tmp_path):
-    db = tmp_path / "demo.db"
-    runner = CliRunner()
-    result = runner.invoke(cli, ["--db", str(db), "demo", "--no-tui"], catch_exceptions=False)
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory):
+    """The demo workspace built once by `gaplens demo` with the real bundled model."""
+    db = tmp_path_factory.mktemp("demo") / "demo.db"
+    result = CliRunner().invoke(
+        cli, ["--db", str(db), "demo", "--no-tui"], catch_exceptions=False
+    )
     assert result.exit_code == 0, result.output
     assert "Top content gaps" in result.output
+    return db
+
+
+@pytest.mark.slow
+def test_demo_builds_and_finds_the_known_gaps(demo_db):
+    db = demo_db
+    runner = CliRunner()
 
     gaps = json.loads(runner.invoke(cli, ["--db", str(db), "gaps", "--format", "json"]).output)
     assert len(gaps) >= 15
@@ -90,3 +99,55 @@ def test_demo_builds_and_finds_the_known_gaps(tmp_path):
     assert sum(passed) / sum(g["size"] for t, g in clean if t in answered) >= 0.8
     eu = next(g for t, g in clean if t == "eu-data-residency")
     assert eu["best_asset_title"].startswith("EU data residency")
+
+
+@pytest.mark.slow
+async def test_the_tui_on_the_demo_with_the_real_model(demo_db):
+    """A newcomer's first minute: the top gap, its quotes and closest content, then a note."""
+    from textual.widgets import DataTable, Input, TextArea
+
+    from analysis.results import gap_rows
+    from gaplens.store import Store
+    from tui.app import make_app
+    from tui.dialogs.note import SuggestionDialog
+
+    with Store(demo_db) as store:
+        top = gap_rows(store)[0]
+    app = make_app(demo_db)
+    async with app.run_test(size=(120, 36)) as pilot:
+        for _ in range(3):
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+        themes = app.screen_main.query_one("#themes", DataTable)
+        assert themes.coordinate_to_cell_key((0, 0)).row_key.value == str(top["cluster_id"])
+        detail = app.screen_main.query_one("#theme-detail")
+        body = detail.query_one("#detail-body").content
+        assert body is not None and "What prospects say" in _plain(body)
+        assert (top["best_asset_title"] or "") in _plain(body)
+
+        await pilot.press("n")
+        await pilot.pause()
+        form = app.screen
+        form.query_one("#text", TextArea).text = (
+            "Security asked whether we support SAML single sign-on through Okta and SCIM "
+            "provisioning before they sign."
+        )
+        form.query_one("#deal", Input).value = "D-9001"
+        await pilot.press("ctrl+s")
+        for _ in range(200):  # the real model loads in a worker: give it time
+            await app.workers.wait_for_complete()
+            await pilot.pause(0.05)
+            if isinstance(app.screen, SuggestionDialog) and app.screen.best is not None:
+                break
+        assert isinstance(app.screen, SuggestionDialog)
+        best = app.screen.best
+        assert best is not None and best.similarity >= 0.35
+        assert any(w in best.label.lower() for w in ("sso", "saml", "okta", "scim", "sign"))
+
+
+def _plain(renderable) -> str:
+    from rich.console import Console
+
+    console = Console(width=200, file=io.StringIO(), record=True)
+    console.print(renderable)
+    return console.export_text()

@@ -82,7 +82,7 @@ class ThemesPane(Vertical):
             yield Select(KIND_OPTIONS, prompt="All kinds", id="theme-kind", classes="kind")
             yield Input(
                 id="theme-period",
-                placeholder="period: 2026Q2, date..date",
+                placeholder="period: 2026Q2 or a..b",
                 classes="period",
             )
         yield Static("", id="themes-status", classes="status-line")
