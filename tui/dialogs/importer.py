@@ -6,12 +6,13 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.suggester import Suggester
-from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Select, Static
+from textual.widgets import Button, Input, Label, Select, Static
 
 from tui.dialogs.note import KIND_CHOICES
 
@@ -63,13 +64,16 @@ class ImportDialog(ModalScreen[ImportRequest | None]):
                 suggester=PathSuggester(),
             )
             yield Label("", id="paths-error", classes="error-text")
-            with RadioSet(id="role"):
-                yield RadioButton(
-                    "Notes: call notes, objections, lost-deal reasons", value=True, id="notes"
-                )
-                yield RadioButton(
-                    "Content: blog posts, case studies, FAQs, an inventory CSV", id="assets"
-                )
+            yield Label("What they hold")
+            yield Select(
+                [
+                    ("Notes: call notes, objections, lost-deal reasons", "notes"),
+                    ("Content: blog posts, case studies, FAQs, an inventory CSV", "assets"),
+                ],
+                value="notes",
+                allow_blank=False,
+                id="role",
+            )
             yield Label("Kind of every note (optional: otherwise read from a kind column)")
             yield Select(
                 [("From the file", "")] + KIND_CHOICES, value="", allow_blank=False, id="kind"
@@ -86,8 +90,9 @@ class ImportDialog(ModalScreen[ImportRequest | None]):
     def on_mount(self) -> None:
         self.query_one("#paths", Input).focus()
 
-    def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
-        self.query_one("#kind", Select).disabled = event.pressed.id != "notes"
+    @on(Select.Changed, "#role")
+    def _role(self, event: Select.Changed) -> None:
+        self.query_one("#kind", Select).disabled = event.value != "notes"
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
@@ -111,8 +116,7 @@ class ImportDialog(ModalScreen[ImportRequest | None]):
         if missing:
             error.update("Not found: " + ", ".join(missing))
             return
-        pressed = self.query_one("#role", RadioSet).pressed_button
-        role = pressed.id if pressed else "notes"
+        role = self.query_one("#role", Select).value
         kind = self.query_one("#kind", Select).value if role == "notes" else ""
         self.dismiss(ImportRequest(tuple(paths), role, kind or None))
 

@@ -31,7 +31,7 @@ class NoteDialog(ModalScreen[Note | None]):
     """Text, kind, deal, account, rep, amount, date. Ctrl+S saves, Escape cancels."""
 
     BINDINGS = [
-        Binding("ctrl+s", "save", "Save note", priority=True),
+        Binding("ctrl+s", "save", "Save note"),
         Binding("escape", "cancel", "Cancel"),
     ]
 
