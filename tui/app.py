@@ -18,7 +18,7 @@ from textual import on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Input, TabbedContent
+from textual.widgets import DataTable, Input, TabbedContent, Tabs
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from analysis.browse import NoteRow, facets, nearest_themes, note_vectors, similar_notes
@@ -130,6 +130,8 @@ class GaplensApp(App):
         target = self.screen_main.query_one(table[tab], DataTable)
         if target.display:
             target.focus()
+        else:  # an empty tab: keep the focus on the tab bar, not on a hidden pane
+            tabs.query_one(Tabs).focus()
 
     def action_focus_filter(self) -> None:
         tab = self.screen_main.query_one("#tabs", TabbedContent).active.removeprefix("tab-")
