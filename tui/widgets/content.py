@@ -14,6 +14,7 @@ from textual.worker import get_current_worker
 from analysis.browse import AssetRow, asset_table
 from gaplens.store import Store
 from tui.format import percent, shorten
+from tui.widgets import hide_keeping_focus
 
 
 def render_asset(a: AssetRow):
@@ -95,7 +96,7 @@ class ContentPane(Vertical):
                 "and FAQs (Markdown, text or HTML files, or a content inventory CSV)."
             )
             empty.display = True
-            table.display = False
+            hide_keeping_focus(table)
             self.query_one("#asset-detail").display = False
             return
         empty.display = False

@@ -23,6 +23,7 @@ from analysis.browse import (
 )
 from gaplens.store import Store
 from tui.format import money, shorten
+from tui.widgets import hide_keeping_focus
 from tui.widgets.themes import KIND_OPTIONS
 
 NOT_ANALYSED = "(not analysed yet)"
@@ -177,7 +178,7 @@ class NotesPane(Vertical):
         if total == 0:
             empty.update("No notes yet — press i to import a CSV or n to add one.")
             empty.display = True
-            table.display = False
+            hide_keeping_focus(table)
             self.query_one("#note-detail").display = False
             status.update("")
             return

@@ -13,6 +13,7 @@ from textual.worker import get_current_worker
 from analysis.results import reject_rows
 from gaplens.store import Store
 from tui.format import shorten
+from tui.widgets import hide_keeping_focus
 
 
 class RejectsPane(Vertical):
@@ -54,7 +55,7 @@ class RejectsPane(Vertical):
         if not rows:
             empty.update("No rejected rows: every row imported so far was usable.")
             empty.display = True
-            table.display = False
+            hide_keeping_focus(table)
             self.query_one("#reject-detail").display = False
             self.query_one("#rejects-status", Static).update("")
             return

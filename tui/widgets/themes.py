@@ -25,6 +25,7 @@ from analysis.results import NoAnalysis
 from gaplens.store import Store
 from tui.format import money, percent, sparkline, status_text, trend_text
 from tui.messages import ShowNotes
+from tui.widgets import hide_keeping_focus
 
 # (header, sort key, numeric); the sort key reads a ThemeRow
 COLUMNS = [
@@ -141,7 +142,7 @@ class ThemesPane(Vertical):
                 )
             empty.update(text)
             empty.display = True
-            table.display = False
+            hide_keeping_focus(table)
             self.query_one("#theme-detail").display = False
             self.query_one("#themes-status", Static).update("")
             return
