@@ -551,6 +551,7 @@ def tui(click_ctx: click.Context, model) -> None:
     path = resolve_db_path(ctx.db_path)
     if not sys.stdin.isatty() or not sys.stdout.isatty():
         raise click.ClickException("the terminal UI needs an interactive terminal")
+    ctx.store.close()  # opens (and upgrades) the workspace first: a bad file fails here, plainly
     _run_tui(path, model)
 
 

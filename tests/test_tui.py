@@ -29,7 +29,8 @@ def app_on(path, embedder=None):
 
 
 async def settle(app, pilot) -> None:
-    """Let every worker finish and the screen catch up with what they posted."""
+    """Let typing pauses pass, every worker finish and the screen catch up with what they posted."""
+    await pilot.pause(0.2)
     for _ in range(3):
         await app.workers.wait_for_complete()
         await pilot.pause()

@@ -30,7 +30,13 @@ from tui.dialogs.importer import ImportDialog, ImportRequest
 from tui.dialogs.message import MessageDialog
 from tui.dialogs.note import NoteDialog, SuggestionDialog
 from tui.dialogs.rename import RenameDialog
-from tui.messages import AnalysisEnded, AnalysisProgress, ShowNotes, WorkspaceChanged
+from tui.messages import (
+    AnalysisEnded,
+    AnalysisProgress,
+    ImportProgress,
+    ShowNotes,
+    WorkspaceChanged,
+)
 from tui.screens.main import TABS, AnalysisBar, MainScreen
 from tui.widgets.content import ContentPane
 from tui.widgets.notes import NotesPane
@@ -177,6 +183,7 @@ class GaplensApp(App):
         self.analysis_running = True
         bar = self.screen_main.query_one(AnalysisBar)
         bar.update_progress("starting", 0, None)
+        bar.set_hint("x cancels")
         bar.display = True
         self.refresh_bindings()
         self.analysis = self.run_analysis_worker()
@@ -370,7 +377,11 @@ class GaplensApp(App):
     def _import_chosen(self, request: ImportRequest | None) -> None:
         if request is None:
             return
-        self.notify(f"Importing {', '.join(request.paths)}…")
+        if not self.analysis_running:
+            bar = self.screen_main.query_one(AnalysisBar)
+            bar.update_progress("importing", 0, None)
+            bar.set_hint("")
+            bar.display = True
         self.import_worker(request)
 
     @work(thread=True, group="import", exit_on_error=False)
@@ -379,18 +390,40 @@ class GaplensApp(App):
 
         try:
             with Store(self.db_path) as store:
+                def progress(file: str, done: int, total: int | None) -> None:
+                    self.post_message(ImportProgress(file, done, total))
+
                 if request.role == "assets":
-                    summaries = import_assets(store, list(request.paths))
+                    summaries = import_assets(store, list(request.paths), on_progress=progress)
                 else:
-                    summaries = import_notes(store, list(request.paths), kind=request.kind)
+                    summaries = import_notes(
+                        store, list(request.paths), kind=request.kind, on_progress=progress
+                    )
         except IngestError as exc:
-            self.call_from_thread(
-                self.push_screen, MessageDialog("Nothing imported", str(exc), error=True)
-            )
+            self.call_from_thread(self._import_failed, str(exc))
+            return
+        except Exception as exc:  # shown in a dialog, never as a traceback
+            self.call_from_thread(self._import_failed, f"{type(exc).__name__}: {exc}")
             return
         self.call_from_thread(self._imported, request, summaries)
 
+    @on(ImportProgress)
+    def _import_progress(self, message: ImportProgress) -> None:
+        if not self.analysis_running:
+            self.screen_main.query_one(AnalysisBar).update_progress(
+                f"importing {Path(message.file).name}", message.done, message.total
+            )
+
+    def _import_failed(self, message: str) -> None:
+        self._hide_import_bar()
+        self.push_screen(MessageDialog("Nothing imported", message, error=True))
+
+    def _hide_import_bar(self) -> None:
+        if not self.analysis_running:
+            self.screen_main.query_one(AnalysisBar).display = False
+
     def _imported(self, request: ImportRequest, summaries) -> None:
+        self._hide_import_bar()
         what = "content assets" if request.role == "assets" else "notes"
         added = sum(s.added for s in summaries)
         body = Text()

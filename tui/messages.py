@@ -22,6 +22,13 @@ class AnalysisProgress(Message):
 
 
 @dataclass
+class ImportProgress(Message):
+    file: str
+    done: int
+    total: int | None
+
+
+@dataclass
 class AnalysisEnded(Message):
     """The analysis thread has really stopped (done, failed or cancelled)."""
 

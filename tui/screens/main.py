@@ -16,12 +16,15 @@ TABS = ("themes", "notes", "content", "rejects")
 
 
 class AnalysisBar(Horizontal):
-    """Shown while an analysis runs: the stage, a progress bar, how to cancel."""
+    """Shown while an analysis or an import runs: the stage, a progress bar, how to cancel."""
 
     def compose(self) -> ComposeResult:
         yield Label("", id="analysis-stage")
         yield ProgressBar(id="analysis-progress", show_eta=False)
         yield Label("x cancels", id="analysis-hint")
+
+    def set_hint(self, hint: str) -> None:
+        self.query_one("#analysis-hint", Label).update(hint)
 
     def update_progress(self, stage: str, done: int, total: int | None) -> None:
         label = stage if total is None else f"{stage} {done}/{total}"

@@ -9,6 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.suggester import SuggestFromList
+from textual.timer import Timer
 from textual.widgets import DataTable, Input, Select, Static
 from textual.worker import get_current_worker
 
@@ -24,7 +25,7 @@ from analysis.browse import (
 from gaplens.store import Store
 from tui.format import money, shorten
 from tui.widgets import hide_keeping_focus
-from tui.widgets.themes import KIND_OPTIONS
+from tui.widgets.themes import KIND_OPTIONS, TYPING_PAUSE
 
 NOT_ANALYSED = "(not analysed yet)"
 
@@ -78,6 +79,7 @@ class NotesPane(Vertical):
         self.page: NotePage | None = None
         self.theme: int | None = None
         self.theme_options: list[tuple[str, int]] = []
+        self._typing: Timer | None = None
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="filters"):
@@ -222,6 +224,11 @@ class NotesPane(Vertical):
             self.query_one("#note-body", Static).update(render_note(row))
 
     @on(Input.Changed, "#note-search")
+    def _search(self, event: Input.Changed) -> None:
+        if self._typing is not None:
+            self._typing.stop()
+        self._typing = self.set_timer(TYPING_PAUSE, self.reload)
+
     @on(Input.Changed, "#note-period")
     @on(Select.Changed, "#note-kind")
     @on(Select.Changed, "#note-rep")

@@ -8,6 +8,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.suggester import SuggestFromList
+from textual.timer import Timer
 from textual.widgets import DataTable, Input, Select, Static
 from textual.worker import get_current_worker
 
@@ -38,6 +39,7 @@ COLUMNS = [
     ("Status", "status"),
     ("Score", "score"),
 ]
+TYPING_PAUSE = 0.15  # seconds without a key before a search box queries
 STATUS_ORDER = {"gap": 0, "partial": 1, "covered": 2, "": 3}
 KIND_OPTIONS = [(label.capitalize(), kind) for kind, label in KIND_LABELS.items()]
 
@@ -72,6 +74,7 @@ class ThemesPane(Vertical):
         self.sort_reverse = True
         self.selected: int | None = None
         self.filter = NoteFilter()
+        self._typing: Timer | None = None
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="filters"):
@@ -245,7 +248,10 @@ class ThemesPane(Vertical):
 
     @on(Input.Changed, "#theme-search")
     def _search(self, event: Input.Changed) -> None:
-        self.apply_filters()
+        # typing: wait for a pause before querying, so one query runs per word, not per key
+        if self._typing is not None:
+            self._typing.stop()
+        self._typing = self.set_timer(TYPING_PAUSE, self.apply_filters)
 
     @on(Input.Submitted, "#theme-search")
     @on(Input.Submitted, "#theme-period")
