@@ -91,9 +91,12 @@ def render_detail(d: ThemeDetail) -> RenderableType:
                 line.append(f"  {a.type}", style="dim")
             line.append(f"  similarity {a.similarity:.2f}", style="dim")
             parts.append(line)
-            if a.passage and i == 0:
+            if a.passage:  # the passage that answers the theme best, longest for the best asset
                 parts.append(
-                    Padding(Text(shorten(a.passage, 500), style="italic dim"), (0, 0, 0, 5))
+                    Padding(
+                        Text(shorten(a.passage, 500 if i == 0 else 160), style="italic dim"),
+                        (0, 0, 0, 5),
+                    )
                 )
             if a.url and i == 0:
                 parts.append(Padding(Text(a.url, style="underline dim"), (0, 0, 0, 5)))
