@@ -15,14 +15,16 @@ from textual.worker import get_current_worker
 from analysis.browse import (
     KIND_LABELS,
     UNCLUSTERED,
+    NoteFacts,
     NoteFilter,
     ThemeRow,
     ThemeTable,
+    load_facts,
     parse_period,
     theme_detail,
     theme_table,
 )
-from analysis.results import NoAnalysis
+from analysis.results import NoAnalysis, current_run
 from gaplens.store import Store
 from tui.format import money, percent, sparkline, status_text, trend_text
 from tui.messages import ShowNotes
@@ -74,6 +76,7 @@ class ThemesPane(Vertical):
         self.sort_reverse = True
         self.selected: int | None = None
         self.filter = NoteFilter()
+        self.facts: NoteFacts | None = None
         self._typing: Timer | None = None
 
     def compose(self) -> ComposeResult:
@@ -114,7 +117,11 @@ class ThemesPane(Vertical):
         worker = get_current_worker()
         with Store(self.app.db_path) as store:
             try:
-                data = theme_table(store, flt)
+                run = current_run(store)
+                facts = self.facts  # the notes' facts, read once per analysis and workspace size
+                if facts is None or facts.run_id != run["id"] or facts.notes != store.count_notes():
+                    facts = self.facts = load_facts(store, run["id"])
+                data = theme_table(store, flt, run_id=run["id"], facts=facts)
             except NoAnalysis as exc:
                 data = None
                 message = str(exc)
