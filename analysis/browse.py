@@ -8,6 +8,7 @@ and nothing here loads the embedding model or imports the analysis libraries.
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from collections.abc import Sequence
@@ -216,7 +217,61 @@ def _days(iso: str) -> int:
     return (date.fromisoformat(iso[:10]) - date(1970, 1, 1)).days
 
 
+_PACKED = ("rowid", "cid", "day", "quarter", "deal", "account", "amount", "deal_value")
+
+
 def load_facts(store: Store, run_id: int) -> NoteFacts:
+    """The run's note facts: from the workspace's cache when it is current, else read and cached."""
+    notes = store.count_notes()
+    row = store.db.execute(
+        "select data from facts_cache where run_id = ? and notes = ?", [run_id, notes]
+    ).fetchone()
+    if row:
+        try:
+            return _unpack(row[0], run_id, notes)
+        except (ValueError, KeyError, OSError):
+            pass  # unreadable: read the notes again
+    facts = read_facts(store, run_id)
+    with store.db.atomic():
+        store.db.execute("delete from facts_cache")  # only the latest run's is worth keeping
+        store.db.execute(
+            "insert into facts_cache (run_id, notes, data) values (?, ?, ?)",
+            [run_id, facts.notes, _pack(facts)],
+        )
+    return facts
+
+
+def _pack(facts: NoteFacts) -> bytes:
+    kinds, kind_codes = np.unique(facts.kind.astype(str), return_inverse=True)
+    reps, rep_codes = np.unique(facts.rep.astype(str), return_inverse=True)
+    out = io.BytesIO()
+    np.savez(
+        out,
+        **{name: getattr(facts, name) for name in _PACKED},
+        kind_codes=kind_codes,
+        rep_codes=rep_codes,
+        meta=np.array(
+            json.dumps({"kinds": kinds.tolist(), "reps": reps.tolist(), "anchor": facts.anchor})
+        ),
+    )
+    return out.getvalue()
+
+
+def _unpack(data: bytes, run_id: int, notes: int) -> NoteFacts:
+    with np.load(io.BytesIO(data), allow_pickle=False) as z:
+        meta = json.loads(str(z["meta"]))
+        return NoteFacts(
+            run_id=run_id,
+            notes=notes,
+            kind=np.array(meta["kinds"] or [""], dtype=object)[z["kind_codes"]],
+            rep=np.array(meta["reps"] or [""], dtype=object)[z["rep_codes"]],
+            anchor=meta["anchor"],
+            **{name: z[name] for name in _PACKED},
+        )
+
+
+def read_facts(store: Store, run_id: int) -> NoteFacts:
+    """Read the facts from the notes and the run's assignments (no cache)."""
     db = store.db
     assigned = dict(
         db.execute("select note_id, cluster_id from assignments where run_id = ?", [run_id])
@@ -262,9 +317,7 @@ def load_facts(store: Store, run_id: int) -> NoteFacts:
 def _codes(values: list) -> np.ndarray:
     """Integer codes for strings in order of first appearance, -1 for none."""
     seen: dict[str, int] = {}
-    return np.array(
-        [seen.setdefault(v, len(seen)) if v else -1 for v in values], dtype=np.int64
-    )
+    return np.array([seen.setdefault(v, len(seen)) if v else -1 for v in values], dtype=np.int64)
 
 
 def _per_theme(cid: np.ndarray, weights: np.ndarray | None = None) -> dict[int, float]:
@@ -903,6 +956,7 @@ __all__ = [
     "asset_table",
     "facets",
     "load_facts",
+    "read_facts",
     "nearest_themes",
     "note_vectors",
     "parse_period",

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from analysis import cluster as clu
+from analysis.browse import load_facts
 from analysis.coverage import DEFAULT_GAP_THRESHOLD, match_cluster
 from analysis.embed import Embedder, SentenceTransformerEmbedder, embed_texts
 from analysis.label import keywords_by_cluster, make_labels, representative, scrub
@@ -225,6 +226,7 @@ def run_analysis(
             seconds=round(seconds, 3),
             params=json.dumps({**run_params, "reused_map": reused}),
         )
+        load_facts(store, run_id)  # what the themes screen counts, cached for a quick open
         report(Progress("saving", 1, 1))
         return AnalysisResult(
             run_id=run_id,

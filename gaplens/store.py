@@ -188,6 +188,17 @@ def _theme_names(db: sqlite_utils.Database) -> None:
     db["assignments"].add_column("vector_hash", str)
 
 
+@migrations(name="0003_facts_cache")
+def _facts_cache(db: sqlite_utils.Database) -> None:
+    # what the themes table counts for each note of a run, packed, so a large
+    # workspace opens without re-reading every note (analysis.browse.load_facts)
+    db["facts_cache"].create(
+        {"run_id": int, "notes": int, "data": bytes},
+        pk="run_id",
+        foreign_keys=[("run_id", "runs", "id")],
+    )
+
+
 def now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 

@@ -9,10 +9,12 @@ from analysis.browse import (
     asset_table,
     facets,
     fts_query,
+    load_facts,
     nearest_themes,
     note_vectors,
     parse_period,
     quarter_of,
+    read_facts,
     search_notes,
     similar_notes,
     theme_detail,
@@ -251,3 +253,23 @@ def test_carry_names_to_the_matching_theme(store):
     third = run_with([range(0, 1), range(1, 10)])
     assert store.carry_names(second, third) == 0
     assert [c["label"] for c in store.clusters(third)] == ["auto 0", "auto 1"]
+
+
+def test_facts_are_cached_in_the_workspace_until_notes_change(tiny):
+    run = tiny.latest_run()["id"]
+    fresh = read_facts(tiny, run)
+    first = load_facts(tiny, run)  # reads and stores
+    assert tiny.db["facts_cache"].count == 1
+    cached = load_facts(tiny, run)
+    for facts in (first, cached):
+        for name in ("rowid", "cid", "day", "quarter", "deal", "account", "amount", "deal_value"):
+            assert np.array_equal(getattr(facts, name), getattr(fresh, name)), name
+        assert list(facts.kind) == list(fresh.kind) and list(facts.rep) == list(fresh.rep)
+        assert facts.anchor == fresh.anchor == "2026-06-25"
+    assert theme_table(tiny, facts=cached) == theme_table(tiny, facts=fresh)
+    # a new note with a bigger amount for D2 changes the deal's value: the cache is not used
+    tiny.insert_notes([Note("n8", "follow-up", deal="D2", amount=500.0, date="2026-07-01")], None)
+    again = load_facts(tiny, run)
+    assert again.notes == 7 and again.anchor == "2026-07-01"
+    sso = next(r for r in theme_table(tiny, facts=again).rows if r.cluster_id == 0)
+    assert sso.amount == 800.0  # D1 300 + D2 now 500
