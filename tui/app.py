@@ -157,9 +157,13 @@ class GaplensApp(App):
     def _changed(self, message: WorkspaceChanged) -> None:
         main = self.screen_main
         main.query_one(ThemesPane).reload()
-        main.query_one(NotesPane).reload()
-        main.query_one(ContentPane).reload()
-        main.query_one(RejectsPane).reload()
+        for pane in (
+            main.query_one(NotesPane),
+            main.query_one(ContentPane),
+            main.query_one(RejectsPane),
+        ):
+            if pane.loaded:  # the others read the workspace when their tab is first shown
+                pane.reload()
         self.refresh_header()
 
     # -- the analysis ---------------------------------------------------------
@@ -390,6 +394,7 @@ class GaplensApp(App):
 
         try:
             with Store(self.db_path) as store:
+
                 def progress(file: str, done: int, total: int | None) -> None:
                     self.post_message(ImportProgress(file, done, total))
 

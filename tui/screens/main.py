@@ -47,6 +47,11 @@ class MainScreen(Screen):
         yield AnalysisBar(id="analysis-bar")
         yield Footer()
 
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        pane = event.pane.children[0] if event.pane.children else None
+        if pane is not None and hasattr(pane, "ensure_loaded"):
+            pane.ensure_loaded()
+
     def on_mount(self) -> None:
         self.query_one(AnalysisBar).display = False
         self.query_one("#themes").focus()

@@ -52,6 +52,7 @@ class ContentPane(Vertical):
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
+        self.loaded = False
         self.rows: list[AssetRow] = []
         self.unused_only = False
 
@@ -72,9 +73,14 @@ class ContentPane(Vertical):
         table.add_column("Notes", key="notes", width=6)
         table.add_column("Best answers", key="best")
         self.query_one("#content-empty").display = False
-        self.reload()
+
+    def ensure_loaded(self) -> None:
+        """Load on the first visit to the tab, so opening the app reads only the home tab."""
+        if not self.loaded:
+            self.reload()
 
     def reload(self) -> None:
+        self.loaded = True
         self.load()
 
     @work(thread=True, exclusive=True, group="content-load", exit_on_error=False)

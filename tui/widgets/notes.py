@@ -76,6 +76,7 @@ class NotesPane(Vertical):
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
+        self.loaded = False
         self.page: NotePage | None = None
         self.theme: int | None = None
         self.theme_options: list[tuple[str, int]] = []
@@ -103,7 +104,6 @@ class NotesPane(Vertical):
         table.add_column("Rep", key="rep", width=13)
         table.add_column("Note", key="text")
         self.query_one("#notes-empty").display = False
-        self.reload()
 
     def set_choices(self, themes: list[tuple[str, int]], reps: tuple[str, ...], quarters) -> None:
         """Fill the theme and rep filters (after each analysis or import)."""
@@ -157,7 +157,13 @@ class NotesPane(Vertical):
             text=self.query_one("#note-search", Input).value,
         )
 
+    def ensure_loaded(self) -> None:
+        """Load on the first visit to the tab, so opening the app reads only the home tab."""
+        if not self.loaded:
+            self.reload()
+
     def reload(self) -> None:
+        self.loaded = True
         flt = self.current_filter()
         if flt is not None:
             theme = self.query_one("#note-theme", Select).value

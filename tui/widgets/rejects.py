@@ -19,6 +19,7 @@ from tui.widgets import hide_keeping_focus
 class RejectsPane(Vertical):
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
+        self.loaded = False
         self.rows: list[dict] = []
 
     def compose(self) -> ComposeResult:
@@ -35,9 +36,14 @@ class RejectsPane(Vertical):
         table.add_column("Reason", key="reason", width=44)
         table.add_column("Row as written", key="raw")
         self.query_one("#rejects-empty").display = False
-        self.reload()
+
+    def ensure_loaded(self) -> None:
+        """Load on the first visit to the tab, so opening the app reads only the home tab."""
+        if not self.loaded:
+            self.reload()
 
     def reload(self) -> None:
+        self.loaded = True
         self.load()
 
     @work(thread=True, exclusive=True, group="rejects-load", exit_on_error=False)
