@@ -18,6 +18,7 @@ test: $(VENV)/.installed-test
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/tui.py
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
