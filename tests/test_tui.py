@@ -441,3 +441,17 @@ def test_snapshot_note_form(analysed_db, snap_compare):
         await pilot.pause()
 
     assert snap_compare(app_on(analysed_db), terminal_size=SIZE, run_before=go)
+
+
+async def test_main_keys_are_off_while_a_dialog_is_open(analysed_db):
+    app = app_on(analysed_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("i")
+        await pilot.pause()
+        await pilot.press("tab", "tab")  # away from the path box, onto the dialog's controls
+        await pilot.press("q", "n", "a", "2")
+        await settle(app, pilot)
+        assert app.is_running and not app.analysis_running
+        assert type(app.screen).__name__ == "ImportDialog"
+        assert app.screen_main.query_one("#tabs").active == "tab-themes"
