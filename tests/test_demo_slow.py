@@ -109,7 +109,7 @@ async def test_the_tui_on_the_demo_with_the_real_model(demo_db):
     from analysis.results import gap_rows
     from gaplens.store import Store
     from tui.app import make_app
-    from tui.dialogs.note import SuggestionDialog
+    from tui.dialogs.note import CLOSE_ENOUGH, SuggestionDialog
 
     with Store(demo_db) as store:
         top = gap_rows(store)[0]
@@ -141,7 +141,7 @@ async def test_the_tui_on_the_demo_with_the_real_model(demo_db):
                 break
         assert isinstance(app.screen, SuggestionDialog)
         best = app.screen.best
-        assert best is not None and best.similarity >= 0.35
+        assert best is not None and best.similarity >= CLOSE_ENOUGH
         assert any(w in best.label.lower() for w in ("sso", "saml", "okta", "scim", "sign"))
 
 

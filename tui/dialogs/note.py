@@ -18,6 +18,11 @@ from ingest.errors import IngestError
 from ingest.values import parse_amount, parse_date
 from tui.format import percent, shorten, status_text
 
+# Cosine similarity to a theme's centre from which a new note is shown as belonging to it.
+# On the demo data with the bundled MiniLM, 98% of clustered notes are at least this close to
+# their own theme's centre (5% under 0.51), and 16% of unclustered notes are not.
+CLOSE_ENOUGH = 0.45
+
 KIND_CHOICES = [
     ("Objection", "objection"),
     ("Question", "question"),
@@ -170,7 +175,7 @@ class SuggestionDialog(ModalScreen[int | None]):
             return
         best = suggestions[0]
         parts: list = []
-        close = best.similarity >= 0.35
+        close = best.similarity >= CLOSE_ENOUGH
         if close:
             self.best = best
             self.query_one("#open", Button).disabled = False
@@ -208,7 +213,7 @@ class SuggestionDialog(ModalScreen[int | None]):
                     "It waits for the next analysis, which may find a new theme.",
                 )
             )
-        others = [s for s in suggestions[1:] if s.similarity >= 0.35]
+        others = [s for s in suggestions[1:] if s.similarity >= CLOSE_ENOUGH]
         if others:
             parts.append(Text("\nAlso close: " + ", ".join(s.label for s in others), style="dim"))
         if message:
