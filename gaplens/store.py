@@ -10,18 +10,36 @@ older workspace is upgraded in place.
 from __future__ import annotations
 
 import hashlib
+import importlib
 import json
 import os
+import sys
 from collections.abc import Iterable
 from dataclasses import asdict
 from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
-import sqlite_utils
-from sqlite_utils.migrations import Migrations
 
-from gaplens.models import Asset, Note, Reject
+
+def _import_sqlite_utils():
+    """sqlite-utils imports pandas when it is installed, only to map pandas timestamps to a
+    column type, which gaplens never stores. That import costs about 0.2 s on every command
+    and every opening of the UI, so pandas is hidden while sqlite-utils loads (unless
+    something already imported it); anything that needs pandas later still gets it."""
+    if "pandas" in sys.modules:
+        return importlib.import_module("sqlite_utils")
+    sys.modules["pandas"] = None  # makes "import pandas" raise ImportError
+    try:
+        return importlib.import_module("sqlite_utils")
+    finally:
+        del sys.modules["pandas"]
+
+
+sqlite_utils = _import_sqlite_utils()
+from sqlite_utils.migrations import Migrations  # noqa: E402
+
+from gaplens.models import Asset, Note, Reject  # noqa: E402
 
 DEFAULT_DB = "gaplens.db"
 DB_ENV = "GAPLENS_DB"
