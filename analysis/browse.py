@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -232,12 +233,15 @@ def load_facts(store: Store, run_id: int) -> NoteFacts:
         except (ValueError, KeyError, OSError):
             pass  # unreadable: read the notes again
     facts = read_facts(store, run_id)
-    with store.db.atomic():
-        store.db.execute("delete from facts_cache")  # only the latest run's is worth keeping
-        store.db.execute(
-            "insert into facts_cache (run_id, notes, data) values (?, ?, ?)",
-            [run_id, facts.notes, _pack(facts)],
-        )
+    try:
+        with store.db.atomic():
+            store.db.execute("delete from facts_cache")  # only the latest run's is worth keeping
+            store.db.execute(
+                "insert into facts_cache (run_id, notes, data) values (?, ?, ?)",
+                [run_id, facts.notes, _pack(facts)],
+            )
+    except sqlite3.OperationalError:
+        pass  # a read-only workspace: it still opens, reading the notes each time
     return facts
 
 
