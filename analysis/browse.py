@@ -25,7 +25,7 @@ from gaplens.store import Store
 UNCLUSTERED = -1  # the cluster id the screens use for notes no theme took
 TREND_DAYS = 90  # the trend compares the last 90 days with the 90 before
 TREND_QUARTERS = 6  # quarters drawn in a theme's sparkline
-NOTE_LIMIT = 500  # rows the notes table shows at once; the total is always given
+NOTE_LIMIT = 200  # rows the notes table shows (it measures each one); the total is always given
 
 KIND_LABELS = {
     "question": "questions",
@@ -557,11 +557,11 @@ def theme_detail(
         ).fetchall()
     )
     quarters = [(q, per_q.get(q, 0)) for q in _quarter_span(first, last)] if per_q else []
+    # the theme's deals, each at its largest amount in the workspace (the deal index
+    # reads only these deals' notes, not every deal's)
     deal_rows = db.execute(
-        "with dv as (select deal, max(amount) v, max(account) acc from notes "
-        "where deal is not null group by deal) "
-        f"select dv.deal, dv.acc, dv.v from dv where dv.deal in (select n.deal {join}) "
-        "order by dv.v desc nulls last, dv.deal",
+        "select deal, max(account), max(amount) v from notes "
+        f"where deal in (select n.deal {join}) group by deal order by v desc nulls last, deal",
         margs,
     ).fetchall()
     loose = db.execute(f"select sum(n.amount) {join} and n.deal is null", margs).fetchone()[0]

@@ -78,6 +78,7 @@ class ThemesPane(Vertical):
         self.filter = NoteFilter()
         self.facts: NoteFacts | None = None
         self._typing: Timer | None = None
+        self._moving: Timer | None = None
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="filters"):
@@ -234,8 +235,12 @@ class ThemesPane(Vertical):
         self.action_open_notes()
 
     def show_theme(self, cluster_id: int) -> None:
+        # moving through the table: read a theme once the cursor rests on it, so holding
+        # the arrow key does not start a query per row passed
         self.selected = cluster_id
-        self.load_detail(cluster_id)
+        if self._moving is not None:
+            self._moving.stop()
+        self._moving = self.set_timer(TYPING_PAUSE, lambda: self.load_detail(cluster_id))
 
     @work(thread=True, exclusive=True, group="theme-detail", exit_on_error=False)
     def load_detail(self, cluster_id: int) -> None:
