@@ -402,6 +402,8 @@ async def test_help_and_command_palette(analysed_db):
             "Sort themes by score",
             "Rename the selected theme",
             "Similar notes",
+            "Show only objections",
+            "Filter or search",
             "Help",
         ):
             assert wanted in titles
@@ -455,3 +457,18 @@ async def test_main_keys_are_off_while_a_dialog_is_open(analysed_db):
         assert app.is_running and not app.analysis_running
         assert type(app.screen).__name__ == "ImportDialog"
         assert app.screen_main.query_one("#tabs").active == "tab-themes"
+
+
+async def test_k_cycles_the_kind_filter(analysed_db):
+    app = app_on(analysed_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        kind = app.screen_main.query_one("#theme-kind", Select)
+        everything = table(app).row_count
+        seen = []
+        for _ in range(5):
+            await pilot.press("k")
+            await settle(app, pilot)
+            seen.append(kind.value if isinstance(kind.value, str) else None)
+        assert seen == ["question", "objection", "loss-reason", "call-note", None]
+        assert table(app).row_count == everything  # back to all kinds

@@ -21,7 +21,14 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Input, TabbedContent, Tabs
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from analysis.browse import NoteRow, facets, nearest_themes, note_vectors, similar_notes
+from analysis.browse import (
+    KIND_LABELS,
+    NoteRow,
+    facets,
+    nearest_themes,
+    note_vectors,
+    similar_notes,
+)
 from analysis.results import NoAnalysis
 from gaplens.models import Note
 from gaplens.store import Store
@@ -525,6 +532,20 @@ class GaplensApp(App):
             "Toggle unused content",
             "Only assets that answer nothing anyone asks (u)",
             lambda: (self.action_show_tab("content"), content.action_toggle_unused()),
+        )
+        yield SystemCommand(
+            "Filter or search", "Jump to the filter box of this tab (/)", self.action_focus_filter
+        )
+        for kind, label in KIND_LABELS.items():
+            yield SystemCommand(
+                f"Show only {label}",
+                f"Count themes over {label} only (k cycles kinds)",
+                lambda k=kind: (self.action_show_tab("themes"), themes.filter_kind(k)),
+            )
+        yield SystemCommand(
+            "Show every kind",
+            "Count themes over all notes",
+            lambda: (self.action_show_tab("themes"), themes.filter_kind(None)),
         )
         yield SystemCommand("Help", "Keys and what the columns mean (?)", self.action_help)
 

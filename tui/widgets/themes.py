@@ -337,12 +337,15 @@ class ThemesPane(Vertical):
         else:
             self.sort_by(key)
 
+    def filter_kind(self, kind: str | None) -> None:
+        select = self.query_one("#theme-kind", Select)
+        if kind is None:
+            select.clear()
+        else:
+            select.value = kind
+
     def action_next_kind(self) -> None:
         select = self.query_one("#theme-kind", Select)
         kinds = [None] + [k for _, k in KIND_OPTIONS]
         current = select.value if isinstance(select.value, str) else None
-        nxt = kinds[(kinds.index(current) + 1) % len(kinds)]
-        if nxt is None:
-            select.clear()
-        else:
-            select.value = nxt
+        self.filter_kind(kinds[(kinds.index(current) + 1) % len(kinds)])
