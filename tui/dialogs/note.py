@@ -168,6 +168,8 @@ class SuggestionDialog(ModalScreen[int | None]):
         self.query_one("#close", Button).focus()
 
     def show(self, suggestions: list[Suggestion] | None, message: str | None = None) -> None:
+        if not self.is_attached:
+            return  # closed before the model answered
         self.query_one("#suggest-loading").display = False
         body = self.query_one("#suggest-body", Static)
         if not suggestions:
