@@ -440,7 +440,8 @@ def test_snapshot_note_form(analysed_db, snap_compare):
     async def go(pilot):
         await settle(pilot.app, pilot)
         await pilot.press("n")
-        await pilot.pause()
+        pilot.app.screen.query_one(TextArea).cursor_blink = False
+        await settle(pilot.app, pilot)
 
     assert snap_compare(app_on(analysed_db), terminal_size=SIZE, run_before=go)
 
