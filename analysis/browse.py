@@ -434,10 +434,6 @@ def _cid(value: int | None) -> int:
     return UNCLUSTERED if value is None else int(value)
 
 
-def _split_quarter(q: str) -> tuple[int, int]:
-    return int(q[:4]), int(q[5])
-
-
 def _last_quarters(anchor: str | None, n: int) -> list[str]:
     if not anchor:
         return []
