@@ -71,7 +71,7 @@ class ContentPane(Vertical):
         table.add_column("Updated", key="updated", width=10)
         table.add_column("Themes", key="themes", width=6)
         table.add_column("Notes", key="notes", width=6)
-        table.add_column("Best answers", key="best")
+        table.add_column("Best answers", key="best", width=40)
         self.query_one("#content-empty").display = False
 
     def ensure_loaded(self) -> None:

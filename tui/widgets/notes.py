@@ -102,7 +102,7 @@ class NotesPane(Vertical):
         table.add_column("Theme", key="theme", width=24)
         table.add_column("Deal", key="deal", width=10)
         table.add_column("Rep", key="rep", width=13)
-        table.add_column("Note", key="text")
+        table.add_column("Note", key="text", width=40)
         self.query_one("#notes-empty").display = False
 
     def set_choices(self, themes: list[tuple[str, int]], reps: tuple[str, ...], quarters) -> None:
@@ -195,6 +195,8 @@ class NotesPane(Vertical):
         self.query_one("#note-detail").display = True
         table.clear()
         room = max(30, self.size.width - 90)  # the note column takes what the others leave
+        column = table.columns["text"]
+        column.width, column.auto_width = room, False
         for r in page.rows:
             table.add_row(
                 r.date or "",

@@ -34,7 +34,7 @@ class RejectsPane(Vertical):
         table.add_column("File", key="file", width=30)
         table.add_column("Line", key="line", width=5)
         table.add_column("Reason", key="reason", width=44)
-        table.add_column("Row as written", key="raw")
+        table.add_column("Row as written", key="raw", width=60)
         self.query_one("#rejects-empty").display = False
 
     def ensure_loaded(self) -> None:

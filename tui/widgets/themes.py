@@ -30,7 +30,7 @@ from tui.format import money, percent, sparkline, status_text, trend_text
 from tui.messages import ShowNotes
 from tui.widgets import hide_keeping_focus
 
-# (header, sort key, numeric); the sort key reads a ThemeRow
+# (header, sort key); the sort key reads a ThemeRow
 COLUMNS = [
     ("Theme", "label"),
     ("Notes", "notes"),
@@ -41,6 +41,9 @@ COLUMNS = [
     ("Status", "status"),
     ("Score", "score"),
 ]
+# Fixed widths (room for the sort arrow): the table is drawn the same way before and
+# after it has measured its rows, which it does only when idle.
+WIDTHS = {"label": 40, "trend": 14, "status": 8}
 TYPING_PAUSE = 0.15  # seconds without a key before a search box queries
 STATUS_ORDER = {"gap": 0, "partial": 1, "covered": 2, "": 3}
 KIND_OPTIONS = [(label.capitalize(), kind) for kind, label in KIND_LABELS.items()]
@@ -104,7 +107,7 @@ class ThemesPane(Vertical):
     def on_mount(self) -> None:
         table = self.query_one("#themes", DataTable)
         for header, key in COLUMNS:
-            table.add_column(header, key=key)
+            table.add_column(header, key=key, width=WIDTHS.get(key, 7))
         self.query_one("#themes-empty").display = False
         self.reload()
 
