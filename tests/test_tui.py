@@ -76,7 +76,7 @@ async def test_home_lists_themes_with_the_unclustered_row_last(analysed_db):
         if unclustered:
             assert keys[-1] == str(UNCLUSTERED)
         assert f"{len(clusters)} themes" in app.sub_title
-        assert "890" not in app.sub_title and "120 notes" in app.sub_title
+        assert "120 notes" in app.sub_title and "3 assets" in app.sub_title
 
 
 async def test_sort_and_filter(analysed_db):
