@@ -18,7 +18,7 @@ from datetime import date, timedelta
 
 import numpy as np
 
-from analysis.results import COVERED_AT, NoAnalysis, current_run
+from analysis.results import NoAnalysis, current_run, status_of
 from gaplens.models import NOTE_KINDS
 from gaplens.store import Store
 
@@ -171,12 +171,6 @@ class ThemeTable:
     rows: list[ThemeRow]
     quarters: tuple[str, ...]  # the quarters the sparklines cover
     total_notes: int  # notes of the run that pass the filter
-
-
-def status_of(coverage: float, is_gap: bool) -> str:
-    if is_gap:
-        return "gap"
-    return "covered" if coverage >= COVERED_AT else "partial"
 
 
 @dataclass(frozen=True)
@@ -644,15 +638,9 @@ def _quarter_span(first: str | None, last: str | None) -> list[str]:
 
 
 @dataclass(frozen=True)
-class NoteRow:
-    note_id: str
-    text: str
-    kind: str
-    date: str | None
-    deal: str | None
-    account: str | None
-    rep: str | None
-    amount: float | None
+class NoteRow(Quote):
+    """A note with the theme the current analysis put it in."""
+
     cluster_id: int | None  # None: not in the current analysis yet; UNCLUSTERED: no theme took it
     cluster_label: str | None
 
@@ -679,31 +667,34 @@ def search_notes(
     elif cluster_id is not None:
         where += " and a.cluster_id = ?"
         params.append(cluster_id)
-    base = (
-        "from notes n left join assignments a on a.note_id = n.note_id and a.run_id = ? "
-        "left join clusters c on c.run_id = a.run_id and c.cluster_id = a.cluster_id "
-        f"where 1 = 1{where}"
-    )
+    base = f"{_NOTES_WITH_THEMES}where 1 = 1{where}"
     args = [run_id, *params]
     total = store.db.execute(f"select count(*) {base}", args).fetchone()[0]
+    rows = _note_rows(
+        store, f"{base} order by n.date desc nulls last, n.rowid desc limit ?", [*args, limit]
+    )
+    return NotePage(rows=rows, total=total)
+
+
+_NOTES_WITH_THEMES = (
+    "from notes n left join assignments a on a.note_id = n.note_id and a.run_id = ? "
+    "left join clusters c on c.run_id = a.run_id and c.cluster_id = a.cluster_id "
+)
+
+
+def _note_rows(store: Store, rest: str, params: list) -> list[NoteRow]:
+    """NoteRows for a query ``rest`` (from ... where ... order ...) over _NOTES_WITH_THEMES."""
     rows = []
     for r in store.db.query(
         "select n.note_id, n.text, n.kind, n.date, n.deal, n.account, n.rep, n.amount, "
-        f"a.note_id as analysed, a.cluster_id, c.label {base} "
-        "order by n.date desc nulls last, n.rowid desc limit ?",
-        [*args, limit],
+        f"a.note_id as analysed, a.cluster_id, c.label {rest}",
+        params,
     ):
-        analysed = r.pop("analysed")
-        cid = r.pop("cluster_id")
-        label = r.pop("label")
+        analysed, cid, label = r.pop("analysed"), r.pop("cluster_id"), r.pop("label")
         rows.append(
-            NoteRow(
-                **r,
-                cluster_id=None if analysed is None else _cid(cid),
-                cluster_label=label,
-            )
+            NoteRow(**r, cluster_id=None if analysed is None else _cid(cid), cluster_label=label)
         )
-    return NotePage(rows=rows, total=total)
+    return rows
 
 
 def note_vectors(store: Store, run_id: int) -> tuple[list[str], np.ndarray]:
@@ -753,22 +744,11 @@ def _notes_by_id(store: Store, note_ids: Sequence[str]) -> list[NoteRow]:
         return []
     run = store.latest_run()
     marks = ",".join("?" * len(note_ids))
-    out = []
-    for r in store.db.query(
-        "select n.note_id, n.text, n.kind, n.date, n.deal, n.account, n.rep, n.amount, "
-        "a.note_id as analysed, a.cluster_id, c.label from notes n "
-        "left join assignments a on a.note_id = n.note_id and a.run_id = ? "
-        "left join clusters c on c.run_id = a.run_id and c.cluster_id = a.cluster_id "
-        f"where n.note_id in ({marks})",
+    return _note_rows(
+        store,
+        f"{_NOTES_WITH_THEMES}where n.note_id in ({marks})",
         [run["id"] if run else -1, *note_ids],
-    ):
-        analysed = r.pop("analysed")
-        cid = r.pop("cluster_id")
-        label = r.pop("label")
-        out.append(
-            NoteRow(**r, cluster_id=None if analysed is None else _cid(cid), cluster_label=label)
-        )
-    return out
+    )
 
 
 # -- a new note's closest theme ------------------------------------------------

@@ -104,7 +104,7 @@ def gap_rows(store: Store, run_id: int | None = None, only_gaps: bool = False) -
                 "recent_share": round(c["recent_share"] or 0.0, 3),
                 "coverage": round(c["coverage"], 3),
                 "is_gap": bool(c["is_gap"]),
-                "status": _status(c["coverage"], bool(c["is_gap"])),
+                "status": status_of(c["coverage"], bool(c["is_gap"])),
                 "best_asset_id": c["best_asset_id"],
                 "best_asset_title": titles.get(c["best_asset_id"]),
                 "best_passage": passages.get(c["best_passage_id"]),
@@ -124,7 +124,8 @@ def _demand_fields(c: dict) -> dict:
     return {k: c[k] for k in ("cluster_id", "label", "size", "deals", "accounts", "amount")}
 
 
-def _status(coverage: float, is_gap: bool) -> str:
+def status_of(coverage: float, is_gap: bool) -> str:
+    """gap, partial or covered: what the screens and the gap rows call a theme."""
     if is_gap:
         return "gap"
     return "covered" if coverage >= COVERED_AT else "partial"

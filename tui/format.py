@@ -65,6 +65,19 @@ def bars(rows: list[tuple[str, int]], width: int = 30) -> Text:
     return out
 
 
+def said_by(note, *more: str | None) -> str:
+    """kind · date · deal account · rep · amount (and ``more``), for a note or a quote."""
+    parts = (
+        note.kind,
+        note.date,
+        " ".join(filter(None, (note.deal, note.account))),
+        note.rep,
+        money(note.amount) if note.amount else None,
+        *more,
+    )
+    return " · ".join(p for p in parts if p)
+
+
 def shorten(text: str | None, width: int) -> str:
     text = " ".join((text or "").split())
     return text if len(text) <= width else text[: max(0, width - 1)].rstrip() + "…"

@@ -7,6 +7,7 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Label, ProgressBar, TabbedContent, TabPane
 
+from tui.widgets import LazyPane
 from tui.widgets.content import ContentPane
 from tui.widgets.notes import NotesPane
 from tui.widgets.rejects import RejectsPane
@@ -48,8 +49,7 @@ class MainScreen(Screen):
         yield Footer()
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
-        pane = event.pane.children[0] if event.pane.children else None
-        if pane is not None and hasattr(pane, "ensure_loaded"):
+        for pane in event.pane.query(LazyPane):
             pane.ensure_loaded()
 
     def on_mount(self) -> None:

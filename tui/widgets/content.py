@@ -7,14 +7,14 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Static
 from textual.worker import get_current_worker
 
 from analysis.browse import AssetRow, asset_table
 from gaplens.store import Store
 from tui.format import percent, shorten
-from tui.widgets import hide_keeping_focus
+from tui.widgets import LazyPane, show_empty_state
 
 
 def render_asset(a: AssetRow):
@@ -47,12 +47,11 @@ def render_asset(a: AssetRow):
     return Group(*parts)
 
 
-class ContentPane(Vertical):
+class ContentPane(LazyPane):
     BINDINGS = [Binding("u", "toggle_unused", "Unused only", id="unused")]
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
-        self.loaded = False
         self.rows: list[AssetRow] = []
         self.unused_only = False
 
@@ -74,13 +73,7 @@ class ContentPane(Vertical):
         table.add_column("Best answers", key="best", width=40)
         self.query_one("#content-empty").display = False
 
-    def ensure_loaded(self) -> None:
-        """Load on the first visit to the tab, so opening the app reads only the home tab."""
-        if not self.loaded:
-            self.reload()
-
-    def reload(self) -> None:
-        self.loaded = True
+    def read(self) -> None:
         self.load()
 
     @work(thread=True, exclusive=True, group="content-load", exit_on_error=False)
@@ -96,19 +89,17 @@ class ContentPane(Vertical):
         self.rows = rows
         empty = self.query_one("#content-empty", Static)
         table = self.query_one("#assets", DataTable)
-        if not rows:
-            empty.update(
-                "No content yet — press i and import your blog posts, case studies, battlecards "
-                "and FAQs (Markdown, text or HTML files, or a content inventory CSV)."
-            )
-            empty.display = True
-            hide_keeping_focus(table)
-            self.query_one("#asset-detail").display = False
-            return
-        empty.display = False
-        table.display = True
-        self.query_one("#asset-detail").display = True
-        self.fill(analysed)
+        show_empty_state(
+            empty,
+            table,
+            self.query_one("#asset-detail"),
+            None
+            if rows
+            else "No content yet — press i and import your blog posts, case studies, battlecards "
+            "and FAQs (Markdown, text or HTML files, or a content inventory CSV).",
+        )
+        if rows:
+            self.fill(analysed)
 
     def fill(self, analysed: bool = True) -> None:
         table = self.query_one("#assets", DataTable)

@@ -7,7 +7,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
 from textual.suggester import SuggestFromList
 from textual.timer import Timer
 from textual.widgets import DataTable, Input, Select, Static
@@ -23,8 +23,8 @@ from analysis.browse import (
     search_notes,
 )
 from gaplens.store import Store
-from tui.format import money, shorten
-from tui.widgets import hide_keeping_focus
+from tui.format import said_by, shorten
+from tui.widgets import LazyPane, show_empty_state
 from tui.widgets.themes import KIND_OPTIONS, TYPING_PAUSE
 
 NOT_ANALYSED = "(not analysed yet)"
@@ -40,19 +40,7 @@ def theme_name(row: NoteRow) -> str:
 
 def render_note(row: NoteRow, similar: list[tuple[NoteRow, float]] | None = None, note: str = ""):
     parts = [Text(row.text)]
-    facts = " · ".join(
-        x
-        for x in (
-            row.kind,
-            row.date,
-            " ".join(filter(None, (row.deal, row.account))),
-            row.rep,
-            money(row.amount) if row.amount else None,
-            f"theme: {theme_name(row)}",
-            f"id {row.note_id}",
-        )
-        if x
-    )
+    facts = said_by(row, f"theme: {theme_name(row)}", f"id {row.note_id}")
     parts.append(Text(facts, style="dim"))
     if similar:
         parts.append(Text("\nSimilar notes", style="bold"))
@@ -68,7 +56,7 @@ def render_note(row: NoteRow, similar: list[tuple[NoteRow, float]] | None = None
     return Group(*parts)
 
 
-class NotesPane(Vertical):
+class NotesPane(LazyPane):
     BINDINGS = [
         Binding("m", "similar", "Similar notes", id="similar"),
         Binding("escape", "clear_theme", "All themes", show=False),
@@ -76,7 +64,6 @@ class NotesPane(Vertical):
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
-        self.loaded = False
         self.page: NotePage | None = None
         self.theme: int | None = None
         self.theme_options: list[tuple[str, int]] = []
@@ -157,13 +144,7 @@ class NotesPane(Vertical):
             text=self.query_one("#note-search", Input).value,
         )
 
-    def ensure_loaded(self) -> None:
-        """Load on the first visit to the tab, so opening the app reads only the home tab."""
-        if not self.loaded:
-            self.reload()
-
-    def reload(self) -> None:
-        self.loaded = True
+    def read(self) -> None:
         flt = self.current_filter()
         if flt is not None:
             theme = self.query_one("#note-theme", Select).value
@@ -183,16 +164,15 @@ class NotesPane(Vertical):
         table = self.query_one("#notes", DataTable)
         empty = self.query_one("#notes-empty", Static)
         status = self.query_one("#notes-status", Static)
+        show_empty_state(
+            empty,
+            table,
+            self.query_one("#note-detail"),
+            None if total else "No notes yet — press i to import a CSV or n to add one.",
+        )
         if total == 0:
-            empty.update("No notes yet — press i to import a CSV or n to add one.")
-            empty.display = True
-            hide_keeping_focus(table)
-            self.query_one("#note-detail").display = False
             status.update("")
             return
-        empty.display = False
-        table.display = True
-        self.query_one("#note-detail").display = True
         table.clear()
         room = max(30, self.size.width - 90)  # the note column takes what the others leave
         column = table.columns["text"]

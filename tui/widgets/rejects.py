@@ -6,20 +6,19 @@ from rich.console import Group
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Static
 from textual.worker import get_current_worker
 
 from analysis.results import reject_rows
 from gaplens.store import Store
 from tui.format import shorten
-from tui.widgets import hide_keeping_focus
+from tui.widgets import LazyPane, show_empty_state
 
 
-class RejectsPane(Vertical):
+class RejectsPane(LazyPane):
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
-        self.loaded = False
         self.rows: list[dict] = []
 
     def compose(self) -> ComposeResult:
@@ -37,13 +36,7 @@ class RejectsPane(Vertical):
         table.add_column("Row as written", key="raw", width=60)
         self.query_one("#rejects-empty").display = False
 
-    def ensure_loaded(self) -> None:
-        """Load on the first visit to the tab, so opening the app reads only the home tab."""
-        if not self.loaded:
-            self.reload()
-
-    def reload(self) -> None:
-        self.loaded = True
+    def read(self) -> None:
         self.load()
 
     @work(thread=True, exclusive=True, group="rejects-load", exit_on_error=False)
@@ -58,16 +51,15 @@ class RejectsPane(Vertical):
         self.rows = rows
         empty = self.query_one("#rejects-empty", Static)
         table = self.query_one("#rejects", DataTable)
+        show_empty_state(
+            empty,
+            table,
+            self.query_one("#reject-detail"),
+            None if rows else "No rejected rows: every row imported so far was usable.",
+        )
         if not rows:
-            empty.update("No rejected rows: every row imported so far was usable.")
-            empty.display = True
-            hide_keeping_focus(table)
-            self.query_one("#reject-detail").display = False
             self.query_one("#rejects-status", Static).update("")
             return
-        empty.display = False
-        table.display = True
-        self.query_one("#reject-detail").display = True
         table.clear()
         for i, r in enumerate(rows):
             table.add_row(

@@ -10,7 +10,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from analysis.browse import KIND_LABELS, UNCLUSTERED, ThemeDetail
-from tui.format import bars, money, percent, shorten, status_text
+from tui.format import bars, money, percent, said_by, shorten, status_text
 
 
 def render_detail(d: ThemeDetail) -> RenderableType:
@@ -58,18 +58,7 @@ def render_detail(d: ThemeDetail) -> RenderableType:
         parts.append(Text("No notes.", style="dim"))
     for q in d.quotes:
         quote = Text(f"“{shorten(q.text, 400)}”")
-        who = " · ".join(
-            x
-            for x in (
-                q.kind,
-                q.date,
-                " ".join(filter(None, (q.deal, q.account))),
-                q.rep,
-                money(q.amount) if q.amount else None,
-            )
-            if x
-        )
-        parts.append(Padding(Group(quote, Text(who, style="dim")), (0, 0, 0, 2)))
+        parts.append(Padding(Group(quote, Text(said_by(q), style="dim")), (0, 0, 0, 2)))
 
     if d.quarters:
         parts.append(Rule("Notes per quarter", style="dim", align="left"))

@@ -28,7 +28,7 @@ from analysis.results import NoAnalysis, current_run
 from gaplens.store import Store
 from tui.format import money, percent, sparkline, status_text, trend_text
 from tui.messages import ShowNotes
-from tui.widgets import hide_keeping_focus
+from tui.widgets import show_empty_state
 
 # (header, sort key); the sort key reads a ThemeRow
 COLUMNS = [
@@ -126,16 +126,14 @@ class ThemesPane(Vertical):
                 if facts is None or facts.run_id != run["id"] or facts.notes != store.count_notes():
                     facts = self.facts = load_facts(store, run["id"])
                 data = theme_table(store, flt, run_id=run["id"], facts=facts)
-            except NoAnalysis as exc:
-                data = None
-                message = str(exc)
-                notes = store.count_notes()
+            except NoAnalysis:
+                data, notes = None, store.count_notes()  # the empty state says what to do
             else:
-                message, notes = "", 0
+                notes = 0
         if not worker.is_cancelled:
-            self.app.call_from_thread(self.show_table, data, message, notes)
+            self.app.call_from_thread(self.show_table, data, notes)
 
-    def show_table(self, data: ThemeTable | None, message: str, notes: int) -> None:
+    def show_table(self, data: ThemeTable | None, notes: int) -> None:
         empty = self.query_one("#themes-empty", Static)
         table = self.query_one("#themes", DataTable)
         self.table_data = data
@@ -154,15 +152,10 @@ class ThemesPane(Vertical):
                     "objections or lost-deal reasons, or n to add one yourself.\n"
                     "Then press a to analyse them."
                 )
-            empty.update(text)
-            empty.display = True
-            hide_keeping_focus(table)
-            self.query_one("#theme-detail").display = False
+            show_empty_state(empty, table, self.query_one("#theme-detail"), text)
             self.query_one("#themes-status", Static).update("")
             return
-        empty.display = False
-        table.display = True
-        self.query_one("#theme-detail").display = True
+        show_empty_state(empty, table, self.query_one("#theme-detail"), None)
         self.rows = data.rows
         self.fill()
         current = self.cursor_theme()
