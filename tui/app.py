@@ -85,7 +85,6 @@ class GaplensApp(App):
         self._vectors: dict[int, tuple] = {}
         self.analysis: Worker | None = None
         self.analysis_running = False
-        self.new_since_run = 0
 
     # -- start -------------------------------------------------------------
 
@@ -120,7 +119,6 @@ class GaplensApp(App):
             parts.append("not analysed yet (press a)")
         if f.rejects:
             parts.append(f"{f.rejects} rejected rows")
-        self.new_since_run = f.new_since_run
         self.sub_title = " · ".join(parts)
         self.screen_main.query_one(ThemesPane).set_quarters(f.quarters)
         self.screen_main.query_one(NotesPane).set_choices(themes, f.reps, f.quarters)

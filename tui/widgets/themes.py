@@ -74,7 +74,6 @@ class ThemesPane(Vertical):
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.rows: list[ThemeRow] = []
-        self.table_data: ThemeTable | None = None
         self.sort_key = "score"
         self.sort_reverse = True
         self.selected: int | None = None
@@ -136,7 +135,6 @@ class ThemesPane(Vertical):
     def show_table(self, data: ThemeTable | None, notes: int) -> None:
         empty = self.query_one("#themes-empty", Static)
         table = self.query_one("#themes", DataTable)
-        self.table_data = data
         if data is None:
             self.rows = []
             table.clear()
