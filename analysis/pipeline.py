@@ -4,6 +4,12 @@
 a callback (stage, done, total) and can be cancelled through ``should_cancel``
 between steps and embedding batches. Every step's parameters and the model are
 recorded with the run.
+
+Themes keep their ids from run to run (``analysis.themes``): fresh clusters are
+matched to the previous run's themes, people's edits are replayed on them, and
+what changed is saved with the run (``Store.changes``). ``rebuild_run`` redoes
+everything after the clustering for labels a person changed (a merge or a
+split), as a run of kind "curation".
 """
 
 from __future__ import annotations
@@ -21,6 +27,14 @@ from analysis.coverage import DEFAULT_GAP_THRESHOLD, match_cluster
 from analysis.embed import Embedder, SentenceTransformerEmbedder, embed_texts
 from analysis.label import keywords_by_cluster, make_labels, representative, scrub
 from analysis.score import deal_values, demand_of, recent_cutoff, score_all
+from analysis.themes import (
+    Curation,
+    apply_curation,
+    describe_changes,
+    fit_deciles,
+    fit_threshold,
+    match_clusters,
+)
 from gaplens.store import Store, text_hash
 
 # Re-use the previous run's reduced space when at most this share of the notes is new.
@@ -54,6 +68,20 @@ class NothingToAnalyze(Exception):
     """The workspace has no notes."""
 
 
+@dataclass
+class _Inputs:
+    """What every run works from: the notes (canonical order) and the content, embedded."""
+
+    notes: list[dict]
+    texts: list[str]
+    scrubbed: list[str]
+    vectors: np.ndarray
+    passages: list[dict]
+    asset_ids: list[str]
+    p_vectors: np.ndarray
+    embedded: int
+
+
 def run_analysis(
     store: Store,
     *,
@@ -78,8 +106,6 @@ def run_analysis(
         raise NothingToAnalyze(
             "no notes in the workspace yet: import some with 'gaplens ingest notes PATH'"
         )
-    # canonical order: the same notes give the same clusters whatever the import order
-    notes.sort(key=lambda n: (n["text_hash"], n["note_id"]))
     embedder = embedder or SentenceTransformerEmbedder(model)
     params = params or clu.default_params(len(notes))
     run_params = {
@@ -88,141 +114,49 @@ def run_analysis(
         "stop_words": list(stop_words),
     }
     run_id = store.start_run(embedder.name, run_params)
-    loaded = []
-
-    def load_model() -> None:
-        if not loaded:
-            report(Progress("loading model", 0, None))
-            getattr(embedder, "load", lambda: None)()
-            loaded.append(True)
-
     try:
-        texts = [n["text"] for n in notes]
-        # Who said it (account, rep) must not decide what it is about: names are
-        # taken out of the text before embedding and labelling.
-        scrubbed = scrub(texts, names_of(notes))
-        vectors, new_notes = embed_texts(
-            store,
-            embedder,
-            scrubbed,
-            on_progress=_embed_progress(report, "embedding notes", check),
-            before_encode=load_model,
-        )
-        passages = store.passages()
-        asset_ids = [a["asset_id"] for a in store.assets()]
-        p_vectors, new_passages = embed_texts(
-            store,
-            embedder,
-            [p["text"] for p in passages],
-            on_progress=_embed_progress(report, "embedding content", check),
-            before_encode=load_model,
-        )
+        inp = _inputs(store, embedder, notes, report, check)
         check()
-
         report(Progress("clustering", 0, 2))
-        coords, reused = _coordinates(store, embedder.name, notes, vectors, params, refit)
+        coords, reused = _coordinates(store, embedder.name, inp.notes, inp.vectors, params, refit)
         report(Progress("clustering", 1, 2))
         check()
-        labels, probs = clu.cluster_coords(coords, params)
+        fresh, probs = clu.cluster_coords(coords, params)
         report(Progress("clustering", 2, 2))
         check()
 
-        report(Progress("labelling", 0, 1))
-        keywords = keywords_by_cluster(scrubbed, labels, extra_stop_words=stop_words)
-        names = make_labels(keywords)
-        report(Progress("labelling", 1, 1))
-
-        cluster_ids = sorted(keywords)
-        asset_index = {a: i for i, a in enumerate(asset_ids)}
-        passage_asset = np.array([asset_index.get(p["asset_id"], -1) for p in passages])
-        cutoff = recent_cutoff([n["date"] for n in notes])
-        values = deal_values(notes)
-        demands, matches, members_of = [], [], {}
-        for step, c in enumerate(cluster_ids):
-            members = np.flatnonzero(labels == c)
-            members_of[c] = members
-            demands.append(demand_of([notes[i] for i in members], cutoff, values))
-            matches.append(
-                match_cluster(vectors[members], p_vectors, passage_asset, len(asset_ids))
-            )
-            report(Progress("matching content", step + 1, len(cluster_ids)))
-            check()
-        all_dated = [n for n in notes if n["date"]]
-        base_recent = (
-            sum(1 for n in all_dated if cutoff and n["date"] >= cutoff.isoformat()) / len(all_dated)
-            if all_dated
-            else 0.0
-        )
-        coverages = [m[0].score if m else 0.0 for m in matches]
-        parts = score_all(demands, coverages, base_recent)
-
-        cluster_rows, coverage_rows = [], []
-        for c, demand, found, part in zip(cluster_ids, demands, matches, parts, strict=True):
-            members = members_of[c]
-            centroid = vectors[members].mean(axis=0)
-            centroid /= np.linalg.norm(centroid) or 1.0
-            examples = representative(vectors, members, texts, n=8)
-            dates = sorted(notes[i]["date"] for i in members if notes[i]["date"])
-            best = found[0] if found else None
-            cluster_rows.append(
-                {
-                    "cluster_id": int(c),
-                    "label": names[c],
-                    "keywords": json.dumps(keywords[c]),
-                    "examples": json.dumps([notes[i]["note_id"] for i in examples]),
-                    "size": int(len(members)),
-                    "deals": demand.deals,
-                    "accounts": demand.accounts,
-                    "amount": demand.amount,
-                    "first_date": dates[0] if dates else None,
-                    "last_date": dates[-1] if dates else None,
-                    "recent_share": demand.recent_share,
-                    "coverage": part.coverage,
-                    "best_asset_id": asset_ids[best.asset_index] if best else None,
-                    "best_passage_id": passages[best.passage_index]["id"] if best else None,
-                    "best_similarity": best.similarity if best else None,
-                    "is_gap": int(part.coverage < gap_threshold),
-                    "score": part.score,
-                    "score_parts": json.dumps(part.to_dict()),
-                    "centroid": centroid.astype(np.float32).tobytes(),
-                }
-            )
-            for rank, m in enumerate(found):
-                coverage_rows.append(
-                    {
-                        "cluster_id": int(c),
-                        "asset_id": asset_ids[m.asset_index],
-                        "similarity": m.similarity,
-                        "score": m.score,
-                        "passage_id": passages[m.passage_index]["id"],
-                        "rank": rank,
-                    }
-                )
-        assignment_rows = [
-            {
-                "note_id": n["note_id"],
-                "cluster_id": int(labels[i]) if labels[i] >= 0 else None,
-                "probability": float(probs[i]),
-                "coords": np.asarray(coords[i], dtype=np.float64).tobytes(),
-                "vector_hash": text_hash(scrubbed[i]),
-            }
-            for i, n in enumerate(notes)
-        ]
-        check()
-        report(Progress("saving", 0, 1))
         previous = store.latest_run()
-        store.save_results(run_id, cluster_rows, assignment_rows, coverage_rows)
-        if previous:
-            store.carry_names(previous["id"], run_id)
+        labels, pinned, before = _stable_ids(store, previous, inp, fresh)
+        methods = np.where(pinned, "pinned", "cluster")
+        n_gaps = _save_themes(
+            store,
+            run_id,
+            inp,
+            labels,
+            probs,
+            coords,
+            methods,
+            gap_threshold=gap_threshold,
+            stop_words=stop_words,
+            report=report,
+            check=check,
+        )
+        if before is not None:
+            old_labels, old_sizes, old_names = before
+            names = {c["cluster_id"]: c["label"] for c in store.clusters(run_id)}
+            store.save_changes(
+                run_id, describe_changes(old_labels, labels, old_sizes, names, old_names)
+            )
+        n_clusters = len({int(c) for c in labels if c >= 0})
         n_unclustered = int(np.sum(labels < 0))
         seconds = time.perf_counter() - started
         store.end_run(
             run_id,
             "done",
-            n_notes=len(notes),
-            n_clusters=len(cluster_ids),
+            n_notes=len(inp.notes),
+            n_clusters=n_clusters,
             n_unclustered=n_unclustered,
-            n_assets=len(asset_ids),
+            n_assets=len(inp.asset_ids),
             seconds=round(seconds, 3),
             params=json.dumps({**run_params, "reused_map": reused}),
         )
@@ -230,11 +164,11 @@ def run_analysis(
         report(Progress("saving", 1, 1))
         return AnalysisResult(
             run_id=run_id,
-            n_notes=len(notes),
-            n_clusters=len(cluster_ids),
+            n_notes=len(inp.notes),
+            n_clusters=n_clusters,
             n_unclustered=n_unclustered,
-            n_gaps=sum(r["is_gap"] for r in cluster_rows),
-            embedded=new_notes + new_passages,
+            n_gaps=n_gaps,
+            embedded=inp.embedded,
             reused_map=reused,
             seconds=seconds,
         )
@@ -244,6 +178,317 @@ def run_analysis(
     except BaseException as exc:
         store.end_run(run_id, "failed", error=f"{type(exc).__name__}: {exc}")
         raise
+
+
+def rebuild_run(
+    store: Store,
+    theme_of: dict[str, int | None],
+    *,
+    action: str,
+    embedder: Embedder | None = None,
+    methods: dict[str, str] | None = None,
+) -> int:
+    """A new run (kind "curation") with the latest run's notes in the themes a person chose.
+
+    ``theme_of`` maps note ids whose theme changed to their new theme (None:
+    unclustered); every other note keeps its theme, probability and place in the
+    map. Labels, coverage and scores are recomputed; ids are kept as given.
+    Returns the new run's id.
+    """
+    previous = store.latest_run()
+    if previous is None:
+        raise NothingToAnalyze("no analysis yet: run 'gaplens analyze' first")
+    old = {
+        r["note_id"]: r
+        for r in store.db.query(
+            "select note_id, cluster_id, probability, coords, method from assignments "
+            "where run_id = ?",
+            [previous["id"]],
+        )
+    }
+    notes = [n for n in store.notes() if n["note_id"] in old]
+    params = json.loads(previous["params"] or "{}")
+    embedder = embedder or _embedder_for(previous["model"])
+    run_id = store.start_run(
+        embedder.name, {**params, "rebuilt_from": previous["id"], "action": action}, "curation"
+    )
+    started = time.perf_counter()
+    try:
+        inp = _inputs(store, embedder, notes, lambda p: None, lambda: None)
+        methods = methods or {}
+        labels, probs, methods_out = [], [], []
+        for n in inp.notes:
+            row = old[n["note_id"]]
+            changed = n["note_id"] in theme_of
+            cid = theme_of[n["note_id"]] if changed else row["cluster_id"]
+            labels.append(-1 if cid is None else int(cid))
+            probs.append(1.0 if changed else (row["probability"] or 0.0))
+            methods_out.append(methods.get(n["note_id"]) or row["method"] or "cluster")
+        dims = {len(r["coords"]) for r in old.values() if r["coords"]}
+        width = max(dims) // 8 if dims else 1
+        coords = np.vstack(
+            [
+                np.frombuffer(old[n["note_id"]]["coords"], dtype=np.float64)
+                if old[n["note_id"]]["coords"] and len(old[n["note_id"]]["coords"]) == width * 8
+                else np.zeros(width)
+                for n in inp.notes
+            ]
+        )
+        labels_arr = np.array(labels, dtype=np.int64)
+        n_gaps = _save_themes(
+            store,
+            run_id,
+            inp,
+            labels_arr,
+            np.array(probs),
+            coords,
+            np.array(methods_out, dtype=object),
+            gap_threshold=params.get("gap_threshold", DEFAULT_GAP_THRESHOLD),
+            stop_words=params.get("stop_words", []),
+            report=lambda p: None,
+            check=lambda: None,
+        )
+        store.end_run(
+            run_id,
+            "done",
+            n_notes=len(inp.notes),
+            n_clusters=len({c for c in labels if c >= 0}),
+            n_unclustered=int(np.sum(labels_arr < 0)),
+            n_assets=len(inp.asset_ids),
+            seconds=round(time.perf_counter() - started, 3),
+        )
+        del n_gaps
+        load_facts(store, run_id)
+        return run_id
+    except BaseException as exc:
+        store.end_run(run_id, "failed", error=f"{type(exc).__name__}: {exc}")
+        raise
+
+
+def _embedder_for(model: str) -> SentenceTransformerEmbedder:
+    """The embedder a run was made with (loaded only if something is not in the cache)."""
+    return SentenceTransformerEmbedder(
+        model[len("path:") :] if model.startswith("path:") else model
+    )
+
+
+def _inputs(store: Store, embedder: Embedder, notes: list[dict], report, check) -> _Inputs:
+    # canonical order: the same notes give the same clusters whatever the import order
+    notes = sorted(notes, key=lambda n: (n["text_hash"], n["note_id"]))
+    loaded = []
+
+    def load_model() -> None:
+        if not loaded:
+            report(Progress("loading model", 0, None))
+            getattr(embedder, "load", lambda: None)()
+            loaded.append(True)
+
+    texts = [n["text"] for n in notes]
+    # Who said it (account, rep) must not decide what it is about: names are
+    # taken out of the text before embedding and labelling.
+    scrubbed = scrub(texts, names_of(notes))
+    vectors, new_notes = embed_texts(
+        store,
+        embedder,
+        scrubbed,
+        on_progress=_embed_progress(report, "embedding notes", check),
+        before_encode=load_model,
+    )
+    passages = store.passages()
+    asset_ids = [a["asset_id"] for a in store.assets()]
+    p_vectors, new_passages = embed_texts(
+        store,
+        embedder,
+        [p["text"] for p in passages],
+        on_progress=_embed_progress(report, "embedding content", check),
+        before_encode=load_model,
+    )
+    return _Inputs(
+        notes=notes,
+        texts=texts,
+        scrubbed=scrubbed,
+        vectors=vectors,
+        passages=passages,
+        asset_ids=asset_ids,
+        p_vectors=p_vectors,
+        embedded=new_notes + new_passages,
+    )
+
+
+def _stable_ids(store: Store, previous: dict | None, inp: _Inputs, fresh: np.ndarray):
+    """Theme ids for the fresh clusters, with people's edits replayed.
+
+    Returns (labels, pinned mask, (old labels, old sizes, old names) or None).
+    """
+    next_id = store.next_theme_id()
+    curation = Curation.from_edits(store.edits())
+    note_ids = [n["note_id"] for n in inp.notes]
+    new_centroids = {
+        int(c): _unit(inp.vectors[fresh == c].mean(axis=0)) for c in np.unique(fresh) if c >= 0
+    }
+    if previous is None:
+        old = np.full(len(note_ids), -1, dtype=np.int64)
+        old_centroids: dict[int, np.ndarray] = {}
+        before = None
+    else:
+        assigned = dict(
+            store.db.execute(
+                "select note_id, cluster_id from assignments where run_id = ?", [previous["id"]]
+            ).fetchall()
+        )
+        old = np.array(
+            [-1 if assigned.get(n) is None else int(assigned[n]) for n in note_ids], dtype=np.int64
+        )
+        old_rows = store.clusters(previous["id"])
+        old_centroids = {
+            c["cluster_id"]: np.frombuffer(c["centroid"], dtype=np.float32)
+            for c in old_rows
+            if c["centroid"]
+        }
+        before = (
+            old,
+            {c["cluster_id"]: c["size"] for c in old_rows},
+            {c["cluster_id"]: c["label"] for c in old_rows},
+        )
+    match = match_clusters(
+        old, fresh, old_centroids=old_centroids, new_centroids=new_centroids, next_id=next_id
+    )
+    labels = np.array([match.ids[int(c)] if c >= 0 else -1 for c in fresh], dtype=np.int64)
+    labels, pinned = apply_curation(
+        labels,
+        note_ids=note_ids,
+        vectors=inp.vectors,
+        origin=match.origin,
+        fresh=fresh,
+        curation=curation,
+        old_centroids=old_centroids,
+    )
+    return labels, pinned, before
+
+
+def _unit(v: np.ndarray) -> np.ndarray:
+    return v / (np.linalg.norm(v) or 1.0)
+
+
+def _save_themes(
+    store: Store,
+    run_id: int,
+    inp: _Inputs,
+    labels: np.ndarray,
+    probs: np.ndarray,
+    coords: np.ndarray,
+    methods: np.ndarray,
+    *,
+    gap_threshold: float,
+    stop_words: Sequence[str],
+    report,
+    check,
+) -> int:
+    """Label the themes, match them to content, score them and save the run. Returns the gaps."""
+    notes, vectors, texts, scrubbed = inp.notes, inp.vectors, inp.texts, inp.scrubbed
+    report(Progress("labelling", 0, 1))
+    keywords = keywords_by_cluster(scrubbed, labels, extra_stop_words=stop_words)
+    names = make_labels(keywords)
+    curated_names = Curation.from_edits(store.edits()).names
+    report(Progress("labelling", 1, 1))
+
+    cluster_ids = sorted(keywords)
+    asset_index = {a: i for i, a in enumerate(inp.asset_ids)}
+    passage_asset = np.array([asset_index.get(p["asset_id"], -1) for p in inp.passages])
+    cutoff = recent_cutoff([n["date"] for n in notes])
+    values = deal_values(notes)
+    demands, matches, members_of = [], [], {}
+    for step, c in enumerate(cluster_ids):
+        members = np.flatnonzero(labels == c)
+        members_of[c] = members
+        demands.append(demand_of([notes[i] for i in members], cutoff, values))
+        matches.append(
+            match_cluster(vectors[members], inp.p_vectors, passage_asset, len(inp.asset_ids))
+        )
+        report(Progress("matching content", step + 1, len(cluster_ids)))
+        check()
+    all_dated = [n for n in notes if n["date"]]
+    base_recent = (
+        sum(1 for n in all_dated if cutoff and n["date"] >= cutoff.isoformat()) / len(all_dated)
+        if all_dated
+        else 0.0
+    )
+    coverages = [m[0].score if m else 0.0 for m in matches]
+    parts = score_all(demands, coverages, base_recent)
+
+    cluster_rows, coverage_rows, centroids = [], [], []
+    for c, demand, found, part in zip(cluster_ids, demands, matches, parts, strict=True):
+        members = members_of[c]
+        centroid = _unit(vectors[members].mean(axis=0))
+        centroids.append(centroid)
+        own = vectors[members] @ centroid
+        deciles = fit_deciles(own)
+        examples = representative(vectors, members, texts, n=8)
+        dates = sorted(notes[i]["date"] for i in members if notes[i]["date"])
+        best = found[0] if found else None
+        name, renamed_at = curated_names.get(c, (None, None))
+        cluster_rows.append(
+            {
+                "cluster_id": int(c),
+                "label": name or names[c],
+                "auto_label": names[c] if name else None,
+                "renamed_at": renamed_at,
+                "keywords": json.dumps(keywords[c]),
+                "examples": json.dumps([notes[i]["note_id"] for i in examples]),
+                "size": int(len(members)),
+                "deals": demand.deals,
+                "accounts": demand.accounts,
+                "amount": demand.amount,
+                "first_date": dates[0] if dates else None,
+                "last_date": dates[-1] if dates else None,
+                "recent_share": demand.recent_share,
+                "coverage": part.coverage,
+                "best_asset_id": inp.asset_ids[best.asset_index] if best else None,
+                "best_passage_id": inp.passages[best.passage_index]["id"] if best else None,
+                "best_similarity": best.similarity if best else None,
+                "is_gap": int(part.coverage < gap_threshold),
+                "score": part.score,
+                "score_parts": json.dumps(part.to_dict()),
+                "centroid": centroid.astype(np.float32).tobytes(),
+                "fit_threshold": fit_threshold(own),
+                "fit_deciles": json.dumps(deciles),
+            }
+        )
+        for rank, m in enumerate(found):
+            coverage_rows.append(
+                {
+                    "cluster_id": int(c),
+                    "asset_id": inp.asset_ids[m.asset_index],
+                    "similarity": m.similarity,
+                    "score": m.score,
+                    "passage_id": inp.passages[m.passage_index]["id"],
+                    "rank": rank,
+                }
+            )
+    # each note's closest theme, which triage shows for the unclustered ones
+    if centroids:
+        sims = vectors @ np.vstack(centroids).T
+        nearest = np.argmax(sims, axis=1)
+        nearest_sim = sims[np.arange(len(notes)), nearest]
+    else:
+        nearest = nearest_sim = None
+    assignment_rows = [
+        {
+            "note_id": n["note_id"],
+            "cluster_id": int(labels[i]) if labels[i] >= 0 else None,
+            "probability": float(probs[i]),
+            "coords": np.asarray(coords[i], dtype=np.float64).tobytes(),
+            "vector_hash": text_hash(scrubbed[i]),
+            "method": str(methods[i]),
+            "nearest_id": None if nearest is None else int(cluster_ids[nearest[i]]),
+            "nearest_similarity": None if nearest is None else round(float(nearest_sim[i]), 4),
+        }
+        for i, n in enumerate(notes)
+    ]
+    check()
+    report(Progress("saving", 0, 1))
+    store.save_results(run_id, cluster_rows, assignment_rows, coverage_rows)
+    return sum(r["is_gap"] for r in cluster_rows)
 
 
 def names_of(notes: list[dict]) -> list[str]:
@@ -297,10 +542,9 @@ def _previous_map(
         return None
     out = {}
     for note_id, blob in store.db.execute(
-        "select note_id, coords from assignments where run_id = ?", [run["id"]]
-    ).fetchall():
-        if blob is None:
-            return None
+        "select note_id, coords from assignments where run_id = ? and coords is not null",
+        [run["id"]],
+    ).fetchall():  # notes placed between analyses have no point yet: they count as new
         out[note_id] = np.frombuffer(blob, dtype=np.float64)
     if not out or len(next(iter(out.values()))) != params.n_components:
         return None
@@ -310,6 +554,7 @@ def _previous_map(
 __all__ = [
     "AnalysisResult",
     "Cancelled",
+    "rebuild_run",
     "NothingToAnalyze",
     "Progress",
     "run_analysis",

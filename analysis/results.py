@@ -145,6 +145,28 @@ def assignment_rows(store: Store, run_id: int | None = None) -> list[dict]:
     ]
 
 
+def unclustered_rows(store: Store, run_id: int) -> list[dict]:
+    """Notes of the run no theme took (unclustered, or emerging since), each with its closest
+    theme and similarity, most similar first: the triage list."""
+    rows = list(
+        store.db.query(
+            "select a.note_id, a.method, a.nearest_id, c.label as nearest_label, "
+            "a.nearest_similarity as similarity, n.text, n.kind, n.date from assignments a "
+            "join notes n on n.note_id = a.note_id "
+            "left join clusters c on c.run_id = a.run_id and c.cluster_id = a.nearest_id "
+            "where a.run_id = ? and a.cluster_id is null "
+            "order by a.nearest_similarity desc, a.note_id",
+            [run_id],
+        )
+    )
+    for r in rows:
+        r["status"] = "emerging" if r.pop("method") == "emerging" else "unclustered"
+        r["text"] = " ".join(r["text"].split())
+        if r["similarity"] is not None:
+            r["similarity"] = round(r["similarity"], 3)
+    return rows
+
+
 NOTE_FIELDS = (
     "note_id",
     "kind",

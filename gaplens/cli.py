@@ -69,14 +69,23 @@ def core_errors(fn):
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
+        from analysis.curate import CurationError
         from analysis.embed import ModelError
+        from analysis.incremental import ModelMismatch
         from analysis.pipeline import NothingToAnalyze
         from analysis.results import NoAnalysis
         from ingest import IngestError
 
         try:
             return fn(*args, **kwargs)
-        except (IngestError, ModelError, NothingToAnalyze, NoAnalysis) as exc:
+        except (
+            IngestError,
+            ModelError,
+            NothingToAnalyze,
+            NoAnalysis,
+            CurationError,
+            ModelMismatch,
+        ) as exc:
             raise click.ClickException(str(exc)) from None
 
     return wrapper
@@ -154,13 +163,20 @@ def _print_summaries(summaries, what: str) -> int:
     help="Use COLUMN for FIELD (text, id, date, deal, account, amount, stage, outcome, "
     "rep, competitor, kind). Repeatable.",
 )
+@click.option(
+    "--no-assign",
+    is_flag=True,
+    help="Do not place the new notes in the current themes (they wait for the next analysis).",
+)
 @pass_ctx
 @core_errors
-def ingest_notes(ctx: Context, paths, kind, mapping) -> None:
+def ingest_notes(ctx: Context, paths, kind, mapping, no_assign) -> None:
     """Import sales notes from CSV, JSON, JSONL, .txt/.md files or folders of them.
 
     Re-importing a file adds nothing. Rows that cannot be used are kept with
-    their reason (see `gaplens rejects`); every good row still lands.
+    their reason (see `gaplens rejects`); every good row still lands. When the
+    workspace has been analysed, the new notes are placed in its themes at once
+    (or held as emerging), as `gaplens analyze --incremental` would.
     """
     from ingest import import_notes, parse_mapping
 
@@ -168,7 +184,33 @@ def ingest_notes(ctx: Context, paths, kind, mapping) -> None:
         summaries = import_notes(
             ctx.store, list(paths), kind=kind, mapping=parse_mapping(list(mapping)), on_progress=bar
         )
-    sys.exit(_print_summaries(summaries, "notes"))
+    code = _print_summaries(summaries, "notes")
+    if not no_assign and sum(s.added for s in summaries) and ctx.store.latest_run():
+        _place_new(ctx.store)
+    sys.exit(code)
+
+
+def _place_new(store, model=None):
+    """Place the notes the current analysis has not seen; say what happened and what is due."""
+    from analysis.incremental import assign_new_notes
+
+    embedder = None
+    if model:
+        from analysis.embed import SentenceTransformerEmbedder
+
+        embedder = SentenceTransformerEmbedder(model)
+    with _progress("placing new notes") as bar:
+        result = assign_new_notes(
+            store, embedder=embedder, on_progress=lambda d, t: bar("embedding", d, t)
+        )
+    if result.placements:
+        click.echo(
+            f"placed {len(result.placements)} new notes: {result.joined} joined a theme, "
+            f"{result.emerging} emerging ({result.pool} waiting in the emerging pool)"
+        )
+    if result.due:
+        click.echo(f"a full analysis is due: {result.due}.  run: gaplens analyze")
+    return result
 
 
 @ingest.command("assets")
@@ -194,9 +236,14 @@ def ingest_assets(ctx: Context, paths) -> None:
 @click.option("--date", help="When it was heard (default today).")
 @click.option("--competitor", help="Competitor named.")
 @click.option("--stage", help="Deal stage when it was heard.")
+@click.option(
+    "--no-assign", is_flag=True, help="Do not place the note in a theme now (skips the model)."
+)
 @pass_ctx
 @core_errors
-def note(ctx: Context, text, kind, deal, account, rep, amount, date, competitor, stage) -> None:
+def note(
+    ctx: Context, text, kind, deal, account, rep, amount, date, competitor, stage, no_assign
+) -> None:
     """Add one note a rep heard. TEXT '-' reads the note from stdin."""
     from ingest import add_typed_note
 
@@ -215,6 +262,10 @@ def note(ctx: Context, text, kind, deal, account, rep, amount, date, competitor,
         stage=stage,
     )
     click.echo(f"saved note {stored.note_id} ({stored.kind})")
+    if not no_assign and ctx.store.latest_run():
+        result = _place_new_one(ctx.store, stored.note_id)
+        if result:
+            click.echo(result)
 
 
 # -- analysis --------------------------------------------------------------
@@ -232,6 +283,12 @@ def note(ctx: Context, text, kind, deal, account, rep, amount, date, competitor,
 )
 @click.option("--refit", is_flag=True, help="Always fit a new map, even when few notes are new.")
 @click.option(
+    "--incremental",
+    is_flag=True,
+    help="Only place the notes that arrived since the last analysis in its themes; "
+    "a full analysis follows when one is due (see README, 'Themes over time').",
+)
+@click.option(
     "--stop-word",
     "stop_words",
     multiple=True,
@@ -240,11 +297,30 @@ def note(ctx: Context, text, kind, deal, account, rep, amount, date, competitor,
 )
 @pass_ctx
 @core_errors
-def analyze(ctx: Context, model, gap_threshold, refit, stop_words) -> None:
-    """Embed, cluster and label the notes, match themes to content, rank gaps."""
+def analyze(ctx: Context, model, gap_threshold, refit, incremental, stop_words) -> None:
+    """Embed, cluster and label the notes, match themes to content, rank gaps.
+
+    Themes keep their ids (and names, and people's edits) from one analysis to
+    the next; `gaplens changes` shows what this one did to them.
+    """
+    import json
+
     from analysis.coverage import DEFAULT_GAP_THRESHOLD
     from analysis.pipeline import run_analysis
 
+    last = ctx.store.latest_run()
+    if incremental and last:
+        result = _place_new(ctx.store, model)
+        if not result.placements and not result.due:
+            click.echo("no new notes since the last analysis")
+        if not result.due:
+            return
+        click.echo("running the full analysis now")
+    last_params = json.loads(last["params"] or "{}") if last else {}
+    if gap_threshold is None:
+        gap_threshold = last_params.get("gap_threshold")
+    if not stop_words:
+        stop_words = tuple(last_params.get("stop_words") or ())
     threshold = DEFAULT_GAP_THRESHOLD if gap_threshold is None else gap_threshold
     with _progress("analysing") as bar:
         result = run_analysis(
@@ -261,7 +337,233 @@ def analyze(ctx: Context, model, gap_threshold, refit, stop_words) -> None:
         f"({result.embedded} texts embedded, the rest from cache"
         f"{'; map reused' if result.reused_map else ''})"
     )
+    changes = ctx.store.changes(result.run_id)
+    if changes:
+        counts = {}
+        for c in changes:
+            counts[c["change"]] = counts.get(c["change"], 0) + 1
+        kept = sum(
+            1
+            for c in changes
+            if c["change"] in ("same", "grown", "shrunk", "merged") and c["after"]
+        )
+        order = ("new", "grown", "shrunk", "same", "merged", "split", "vanished")
+        click.echo(
+            f"themes since the last analysis: {kept} kept their id; "
+            + ", ".join(f"{counts[k]} {k}" for k in order if k in counts)
+            + "  (details: gaplens changes)"
+        )
     click.echo("next: gaplens gaps   (or gaplens clusters)")
+
+
+def _place_new_one(store, note_id: str) -> str | None:
+    """Place one typed note; a line saying where it went."""
+    from analysis.incremental import assign_new_notes
+
+    result = assign_new_notes(store, note_ids=[note_id])
+    if not result.placements:
+        return None
+    p = result.placements[0]
+    label = _label_of(store, result.run_id, p.nearest_id)
+    if p.theme_id is not None:
+        line = (
+            f"placed in theme {p.theme_id} '{label}' "
+            f"(similarity {p.similarity:.2f}, confidence {p.confidence:.0%})"
+        )
+    else:
+        line = (
+            f"fits no theme yet: emerging (closest: {p.nearest_id} '{label}', "
+            f"similarity {p.similarity:.2f})"
+        )
+    if result.due:
+        line += f"\na full analysis is due: {result.due}.  run: gaplens analyze"
+    return line
+
+
+def _label_of(store, run_id: int, theme_id: int | None) -> str:
+    if theme_id is None:
+        return ""
+    row = store.db.execute(
+        "select label from clusters where run_id = ? and cluster_id = ?", [run_id, theme_id]
+    ).fetchone()
+    return row[0] if row else "?"
+
+
+# -- themes: curation --------------------------------------------------------
+
+
+@cli.group()
+def themes() -> None:
+    """Change the themes by hand: rename, merge, split, move notes, triage.
+
+    \b
+    Every change is recorded (who, when, what; see `gaplens themes log`) and
+    replayed by each later analysis, so it survives re-analysis. Who: $GAPLENS_USER,
+    else your login name.
+    """
+
+
+@themes.command("rename")
+@click.argument("theme_id", type=int)
+@click.argument("name", nargs=-1, required=True)
+@pass_ctx
+@core_errors
+def themes_rename(ctx: Context, theme_id, name) -> None:
+    """Name theme THEME_ID (e.g. gaplens themes rename 4 SSO / SAML support)."""
+    from analysis.curate import rename_theme
+
+    click.echo(rename_theme(ctx.store, theme_id, " ".join(name)).summary)
+
+
+@themes.command("merge")
+@click.argument("target", type=int)
+@click.argument("sources", type=int, nargs=-1, required=True)
+@pass_ctx
+@core_errors
+def themes_merge(ctx: Context, target, sources) -> None:
+    """Merge the SOURCES themes into TARGET, which keeps its id and name."""
+    from analysis.curate import merge_themes
+
+    click.echo(merge_themes(ctx.store, target, list(sources)).summary)
+
+
+@themes.command("split")
+@click.argument("theme_id", type=int)
+@click.option(
+    "--parts",
+    type=click.IntRange(2, 6),
+    default=None,
+    help="How many parts (default: the clearest split, 2 to 6).",
+)
+@pass_ctx
+@core_errors
+def themes_split(ctx: Context, theme_id, parts) -> None:
+    """Re-cluster THEME_ID's notes into parts; the largest keeps the id and name."""
+    from analysis.curate import split_theme
+
+    change = split_theme(ctx.store, theme_id, parts)
+    click.echo(change.summary)
+    rows = {c["cluster_id"]: c for c in ctx.store.clusters(change.run_id)}
+    for t in change.theme_ids:
+        click.echo(f"  [{t}] {rows[t]['label']}  ({rows[t]['size']} notes)")
+
+
+@themes.command("move")
+@click.argument("note_ids", nargs=-1, required=True)
+@click.option("--to", "theme_id", type=int, required=True, help="The theme to put them in.")
+@pass_ctx
+@core_errors
+def themes_move(ctx: Context, note_ids, theme_id) -> None:
+    """Put NOTE_IDS in a theme (also how an unclustered note is assigned)."""
+    from analysis.curate import move_notes
+
+    click.echo(move_notes(ctx.store, list(note_ids), theme_id).summary)
+
+
+@themes.command("unclustered")
+@output_options()
+@click.option("--limit", type=int, default=50, show_default=True, help="Show at most N notes.")
+@pass_ctx
+@core_errors
+def themes_unclustered(ctx: Context, fmt, out, limit) -> None:
+    """Notes no theme took (and emerging ones), each with its closest theme: triage.
+
+    Assign one with: gaplens themes move NOTE_ID --to THEME_ID
+    """
+    from analysis.results import current_run, unclustered_rows
+
+    rows = unclustered_rows(ctx.store, current_run(ctx.store)["id"])
+    total = len(rows)
+    rows = rows[:limit] if limit else rows
+    after = (
+        f"\n{total} notes without a theme"
+        + (f", {len(rows)} shown (most similar to a theme first)" if len(rows) < total else "")
+        + ".  assign one: gaplens themes move NOTE_ID --to THEME_ID\n"
+    )
+    _emit(
+        rows,
+        fmt,
+        out,
+        ["note_id", "status", "nearest_id", "nearest_label", "similarity", "text"],
+        [
+            ("note_id", "note"),
+            ("status", "status"),
+            ("nearest_id", "closest"),
+            ("nearest_label", "closest theme"),
+            ("similarity", "sim"),
+            ("text", "text"),
+        ],
+        title="Notes without a theme",
+        after=after,
+    )
+
+
+@themes.command("log")
+@output_options()
+@pass_ctx
+@core_errors
+def themes_log(ctx: Context, fmt, out) -> None:
+    """Every change people made to the themes: who, when, what."""
+    rows = ctx.store.edits()
+    if fmt == "table" and not rows:
+        return write("no changes made to the themes yet\n", out)
+    _emit(
+        rows,
+        fmt,
+        out,
+        ["id", "at", "who", "action", "theme_ids", "note_ids", "summary"],
+        [("at", "when"), ("who", "who"), ("action", "action"), ("summary", "what")],
+    )
+
+
+@cli.command()
+@output_options()
+@click.option("--run", "run_id", type=int, default=None, help="A run id (default: the latest).")
+@click.option("--all", "show_all", is_flag=True, help="Also list themes that stayed the same.")
+@pass_ctx
+@core_errors
+def changes(ctx: Context, fmt, out, run_id, show_all) -> None:
+    """What the last re-analysis did to the themes: new, grown, shrunk, merged, split, vanished."""
+    from analysis.results import current_run
+
+    run = ctx.store.latest_run("analysis") if run_id is None else {"id": run_id}
+    if run is None:
+        current_run(ctx.store)  # says what to do first
+    rows = ctx.store.changes(run["id"])
+    if not rows:
+        return write(
+            f"run {run['id']} was the first analysis (or is not one): nothing to compare\n", out
+        )
+    order = {"new": 0, "split": 1, "merged": 2, "vanished": 3, "grown": 4, "shrunk": 5, "same": 6}
+    rows.sort(key=lambda r: (order.get(r["change"], 9), -max(r["after"], r["before"])))
+    for r in rows:
+        r["what"] = _describe_change(r)
+    shown = rows if show_all or fmt != "table" else [r for r in rows if r["change"] != "same"]
+    same = len(rows) - len(shown)
+    _emit(
+        shown,
+        fmt,
+        out,
+        ["theme_id", "change", "label", "before", "after", "related", "what"],
+        [("theme_id", "id"), ("change", "change"), ("label", "theme"), ("what", "what happened")],
+        title=f"What analysis run {run['id']} did to the themes",
+        after=f"\n{same} themes stayed the same (--all lists them)\n" if same else None,
+    )
+
+
+def _describe_change(r: dict) -> str:
+    related = ", ".join(str(t) for t in r["related"])
+    if r["change"] == "new":
+        return f"new theme of {r['after']} notes"
+    if r["change"] == "split":
+        return f"split from theme {related}: {r['after']} notes"
+    if r["change"] == "merged" and r["after"]:
+        return f"took in theme {related}: {r['before']} -> {r['after']} notes"
+    if r["change"] == "merged":
+        return f"merged into theme {related} ({r['before']} notes)"
+    if r["change"] == "vanished":
+        return f"gone: its {r['before']} notes scattered or went unclustered"
+    return f"{r['before']} -> {r['after']} notes"
 
 
 CLUSTER_COLUMNS = [

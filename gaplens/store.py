@@ -217,6 +217,50 @@ def _facts_cache(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations(name="0004_stable_themes")
+def _stable_themes(db: sqlite_utils.Database) -> None:
+    # analysis: a full clustering; curation: a person's merge or split, rebuilt from the last run
+    db["runs"].add_column("kind", str, not_null_default="analysis")
+    # how close to a theme's centre a note must be to join it between analyses
+    db["clusters"].add_column("fit_threshold", float)
+    # deciles of its own notes' similarity to its centre (JSON), for a newcomer's confidence
+    db["clusters"].add_column("fit_deciles", str)
+    # how the note got its theme (cluster | pinned | incremental | emerging), and the theme
+    # it is closest to with that similarity, which is what triage shows for unclustered notes
+    db["assignments"].add_column("method", str)
+    db["assignments"].add_column("nearest_id", int)
+    db["assignments"].add_column("nearest_similarity", float)
+    # every change a person made to the themes, replayed on each re-analysis
+    db["theme_edits"].create(
+        {
+            "id": int,
+            "at": str,
+            "who": str,
+            "action": str,  # rename | merge | split | move
+            "run_id": int,  # the run it was made on
+            "theme_ids": str,  # JSON: the themes it names, the target first
+            "note_ids": str,  # JSON: the notes it moved (move)
+            "detail": str,  # JSON: anything else (the new name...)
+            "summary": str,  # one line for people
+        },
+        pk="id",
+    )
+    # what a re-analysis did to each theme of the run before it
+    db["theme_changes"].create(
+        {
+            "run_id": int,
+            "theme_id": int,
+            "change": str,  # new | grown | shrunk | same | merged | split | vanished
+            "before": int,
+            "after": int,
+            "related": str,  # JSON list of theme ids (merged into / split from)
+            "label": str,
+        },
+        pk=("run_id", "theme_id"),
+        foreign_keys=[("run_id", "runs", "id")],
+    )
+
+
 def now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
@@ -399,18 +443,28 @@ class Store:
 
     # -- analysis runs ---------------------------------------------------
 
-    def start_run(self, model: str, params: dict) -> int:
+    def start_run(self, model: str, params: dict, kind: str = "analysis") -> int:
         table = self.db["runs"]
         table.insert(
-            {"started_at": now(), "status": "running", "model": model, "params": json.dumps(params)}
+            {
+                "started_at": now(),
+                "status": "running",
+                "model": model,
+                "params": json.dumps(params),
+                "kind": kind,
+            }
         )
         return table.last_pk
 
     def end_run(self, run_id: int, status: str, **fields) -> None:
         self.db["runs"].update(run_id, {"status": status, "finished_at": now(), **fields})
 
-    def latest_run(self) -> dict | None:
-        rows = list(self.db["runs"].rows_where("status = 'done'", order_by="id desc", limit=1))
+    def latest_run(self, kind: str | None = None) -> dict | None:
+        """The newest finished run (of one kind: analysis or curation, when given)."""
+        where = "status = 'done'" + (" and kind = ?" if kind else "")
+        rows = list(
+            self.db["runs"].rows_where(where, [kind] if kind else [], order_by="id desc", limit=1)
+        )
         return rows[0] if rows else None
 
     def runs(self) -> list[dict]:
@@ -448,51 +502,57 @@ class Store:
         if not found:
             raise KeyError(f"run {run_id} has no theme {cluster_id}")
 
-    def carry_names(self, old_run: int, new_run: int, min_overlap: float = 0.5) -> int:
-        """Keep names people gave the old run's themes on the new run's matching themes.
+    def add_edit(
+        self,
+        action: str,
+        summary: str,
+        *,
+        run_id: int | None,
+        who: str,
+        theme_ids: Iterable[int] = (),
+        note_ids: Iterable[str] = (),
+        detail: dict | None = None,
+    ) -> int:
+        table = self.db["theme_edits"]
+        table.insert(
+            {
+                "at": now(),
+                "who": who,
+                "action": action,
+                "run_id": run_id,
+                "theme_ids": json.dumps([int(t) for t in theme_ids]),
+                "note_ids": json.dumps(list(note_ids)),
+                "detail": json.dumps(detail or {}),
+                "summary": summary,
+            }
+        )
+        return table.last_pk
 
-        A renamed old theme passes its name to the new theme that shares the most
-        notes with it, when they share at least ``min_overlap`` of their union
-        (Jaccard). Returns how many names were carried.
-        """
-        renamed = {
-            r["cluster_id"]: r
-            for r in self.db.query(
-                "select cluster_id, label, renamed_at from clusters "
-                "where run_id = ? and renamed_at is not null",
-                [old_run],
-            )
-        }
-        if not renamed:
-            return 0
-        members: dict[tuple[int, int], set[str]] = {}
-        for run, cid, note_id in self.db.execute(
-            "select run_id, cluster_id, note_id from assignments "
-            "where run_id in (?, ?) and cluster_id is not null",
-            [old_run, new_run],
-        ).fetchall():
-            members.setdefault((run, cid), set()).add(note_id)
-        new_ids = [cid for (run, cid) in members if run == new_run]
-        carried = 0
-        taken: set[int] = set()
-        for old_id, row in sorted(renamed.items()):
-            old = members.get((old_run, old_id), set())
-            best, best_j = None, 0.0
-            for cid in new_ids:
-                new = members[(new_run, cid)]
-                j = len(old & new) / len(old | new) if old or new else 0.0
-                if j > best_j:
-                    best, best_j = cid, j
-            if best is None or best_j < min_overlap or best in taken:
-                continue
-            taken.add(best)
-            self.db.execute(
-                "update clusters set auto_label = label, label = ?, renamed_at = ? "
-                "where run_id = ? and cluster_id = ?",
-                [row["label"], row["renamed_at"], new_run, best],
-            )
-            carried += 1
-        return carried
+    def edits(self) -> list[dict]:
+        """Every change people made to the themes, oldest first."""
+        rows = list(self.db["theme_edits"].rows_where(order_by="id"))
+        for r in rows:
+            r["theme_ids"] = json.loads(r["theme_ids"] or "[]")
+            r["note_ids"] = json.loads(r["note_ids"] or "[]")
+            r["detail"] = json.loads(r["detail"] or "{}")
+        return rows
+
+    def save_changes(self, run_id: int, rows: list[dict]) -> None:
+        self.db["theme_changes"].insert_all(
+            ({"run_id": run_id, **r, "related": json.dumps(r.get("related", []))} for r in rows),
+            batch_size=500,
+        )
+
+    def changes(self, run_id: int) -> list[dict]:
+        rows = list(self.db["theme_changes"].rows_where("run_id = ?", [run_id]))
+        for r in rows:
+            r["related"] = json.loads(r["related"] or "[]")
+        return rows
+
+    def next_theme_id(self) -> int:
+        """A theme id never used before in this workspace."""
+        found = self.db.execute("select max(cluster_id) from clusters").fetchone()[0]
+        return 0 if found is None else int(found) + 1
 
     def clusters(self, run_id: int) -> list[dict]:
         return list(self.db["clusters"].rows_where("run_id = ?", [run_id], order_by="cluster_id"))

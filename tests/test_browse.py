@@ -228,33 +228,6 @@ def test_assets_that_answer_nothing(tiny):
     assert rows["offsite"].unused and not rows["sso-guide"].unused
 
 
-def test_carry_names_to_the_matching_theme(store):
-    store.insert_notes([Note(f"x{i}", f"text {i}") for i in range(10)], None)
-
-    def run_with(groups):
-        run = store.start_run("m", {})
-        store.save_results(
-            run,
-            [{"cluster_id": c, "label": f"auto {c}"} for c in range(len(groups))],
-            [{"note_id": f"x{i}", "cluster_id": c} for c, g in enumerate(groups) for i in g],
-            [],
-        )
-        store.end_run(run, "done")
-        return run
-
-    first = run_with([range(0, 5), range(5, 10)])
-    store.rename_cluster(first, 0, "SSO / SAML support")
-    # the renamed theme lost one note and became theme 1 of the next run (Jaccard 4/5)
-    second = run_with([range(4, 10), range(0, 4)])
-    assert store.carry_names(first, second) == 1
-    labels = {c["cluster_id"]: (c["label"], c["auto_label"]) for c in store.clusters(second)}
-    assert labels == {0: ("auto 0", None), 1: ("SSO / SAML support", "auto 1")}
-    # broken up: no new theme shares half of the notes (1/4 and 3/9), so no name is guessed
-    third = run_with([range(0, 1), range(1, 10)])
-    assert store.carry_names(second, third) == 0
-    assert [c["label"] for c in store.clusters(third)] == ["auto 0", "auto 1"]
-
-
 def test_facts_are_cached_in_the_workspace_until_notes_change(tiny):
     run = tiny.latest_run()["id"]
     fresh = read_facts(tiny, run)
