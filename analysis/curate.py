@@ -66,6 +66,15 @@ def rename_theme(store: Store, theme_id: int, name: str, who: str | None = None)
     name = " ".join(name.split())
     if not name:
         raise CurationError("a theme name cannot be empty")
+    clash = store.db.execute(
+        "select cluster_id from clusters where run_id = ? and cluster_id != ? and lower(label) = ?",
+        [run["id"], theme_id, name.lower()],
+    ).fetchone()
+    if clash:
+        raise CurationError(
+            f"theme {clash[0]} is already called '{name}': merge them instead "
+            f"(gaplens themes merge {clash[0]} {theme_id}) or choose another name"
+        )
     with store.db.atomic():
         store.rename_cluster(run["id"], theme_id, name)
         summary = f"renamed theme {theme_id} '{old['label']}' to '{name}'"
@@ -139,7 +148,7 @@ def move_notes(
 def merge_themes(
     store: Store, target: int, sources: Sequence[int], who: str | None = None, embedder=None
 ) -> Change:
-    """Fold the source themes into the target; the target keeps its id and name."""
+    """Fold the source themes into the target, which keeps its id and its name."""
     from analysis.pipeline import rebuild_run
 
     run = current_run(store)
@@ -160,15 +169,22 @@ def merge_themes(
     }
     names = ", ".join(f"{s} '{themes[s]['label']}'" for s in sources)
     summary = f"merged {names} into theme {target} '{into['label']}'"
-    new_run = rebuild_run(store, moved, action="merge", embedder=embedder)
-    store.add_edit(
+    # recorded first, so the rebuilt run already carries the target's name; undone on failure
+    edit = store.add_edit(
         "merge",
         summary,
-        run_id=new_run,
+        run_id=run["id"],
         who=who or who_am_i(),
         theme_ids=[target, *sources],
-        detail={"labels": {str(s): themes[s]["label"] for s in sources}},
+        # the merged theme goes on under the target's name, as a rename would keep it
+        detail={"name": into["label"], "labels": {str(s): themes[s]["label"] for s in sources}},
     )
+    try:
+        new_run = rebuild_run(store, moved, action="merge", embedder=embedder)
+    except BaseException:
+        store.db.execute("delete from theme_edits where id = ?", [edit])
+        raise
+    store.db.execute("update theme_edits set run_id = ? where id = ?", [new_run, edit])
     return Change(summary, new_run, (target,))
 
 
@@ -181,7 +197,8 @@ def split_theme(
 ) -> Change:
     """Re-cluster one theme's notes into parts (k-means; k chosen by silhouette unless given).
 
-    The largest part keeps the theme's id and name; the others get new ids.
+    The largest part keeps the theme's id; the others get new ids. Each part is
+    labelled afresh from its own notes (the old name described them all).
     """
     from analysis.pipeline import rebuild_run
 

@@ -366,6 +366,22 @@ def _stable_ids(store: Store, previous: dict | None, inp: _Inputs, fresh: np.nda
     return labels, pinned, before
 
 
+def _unique_beside(
+    names: dict[int, str], keywords: dict[int, list[str]], given: dict[int, str]
+) -> dict[int, str]:
+    """Labels that do not repeat a name a person gave another theme."""
+    taken = {n.lower() for n in given.values()}
+    out = {}
+    for c, name in names.items():
+        if c not in given and name.lower() in taken:
+            extra = [k for k in keywords.get(c, []) if k.lower() not in name.lower()]
+            name = f"{name} / {extra[0]}" if extra else f"{name} ({c})"
+            if name.lower() in taken:
+                name = f"{name} ({c})"
+        out[c] = name
+    return out
+
+
 def _unit(v: np.ndarray) -> np.ndarray:
     return v / (np.linalg.norm(v) or 1.0)
 
@@ -389,7 +405,10 @@ def _save_themes(
     report(Progress("labelling", 0, 1))
     keywords = keywords_by_cluster(scrubbed, labels, extra_stop_words=stop_words)
     names = make_labels(keywords)
-    curated_names = Curation.from_edits(store.edits()).names
+    curated_names = {
+        c: v for c, v in Curation.from_edits(store.edits()).names.items() if c in keywords
+    }
+    names = _unique_beside(names, keywords, {c: v[0] for c, v in curated_names.items()})
     report(Progress("labelling", 1, 1))
 
     cluster_ids = sorted(keywords)

@@ -127,6 +127,8 @@ class Curation:
                 for s in sources:
                     cur.merged_into[s] = target
                 cur.merge_targets.add(target)
+                if e["detail"].get("name"):
+                    cur.names[target] = (e["detail"]["name"], e["at"])
             elif e["action"] == "split":
                 cur.split_groups.append(list(ids))
             elif e["action"] == "move":

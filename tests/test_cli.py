@@ -11,7 +11,7 @@ from conftest import topic_texts
 
 from analysis.pipeline import run_analysis
 from gaplens.cli import cli
-from gaplens.models import Asset
+from gaplens.models import Asset, Note
 from gaplens.store import Store
 
 
@@ -208,3 +208,50 @@ def test_tui_needs_a_terminal(tmp_path):
     result = CliRunner().invoke(cli, ["--db", str(tmp_path / "w.db"), "tui"])
     assert result.exit_code == 1
     assert "needs an interactive terminal" in result.output
+
+
+def _theme_ids(db) -> dict[str, int]:
+    """Seeded topic -> the theme holding its notes."""
+    rows = csv.DictReader(io.StringIO(invoke(db, "export", "assignments").output))
+    return {r["note_id"].split("-")[0]: int(r["cluster_id"]) for r in rows if r["cluster_id"]}
+
+
+def test_themes_commands_change_the_themes_and_log_who_did_it(analysed, monkeypatch):
+    monkeypatch.setenv("GAPLENS_USER", "maya")
+    ids = _theme_ids(analysed)
+    sso, hipaa, voice = ids["sso"], ids["hipaa"], ids["voice"]
+    out = invoke(analysed, "themes", "rename", str(sso), "SSO", "/", "SAML", "support")
+    assert out.exit_code == 0 and "to 'SSO / SAML support'" in out.output
+    out = invoke(analysed, "themes", "move", "voice-1", "voice-2", "--to", str(hipaa))
+    assert out.exit_code == 0 and "moved 2 notes to theme" in out.output
+    out = invoke(analysed, "themes", "merge", str(hipaa), str(voice))
+    assert out.exit_code == 0 and f"into theme {hipaa}" in out.output
+    assert set(_theme_ids(analysed).values()) == {sso, hipaa}
+    merged = json.loads(invoke(analysed, "clusters", "--format", "json").output)
+    assert {c["cluster_id"]: c["size"] for c in merged}[hipaa] == 50
+    out = invoke(analysed, "themes", "split", str(hipaa), "--parts", "2")
+    assert out.exit_code == 0, out.output
+    assert f"split theme {hipaa}" in out.output and out.output.count("\n  [") == 2
+    log = json.loads(invoke(analysed, "themes", "log", "--format", "json").output)
+    assert [e["action"] for e in log] == ["rename", "move", "merge", "split"]
+    assert {e["who"] for e in log} == {"maya"} and all(e["at"] for e in log)
+    bad = invoke(analysed, "themes", "merge", "999", str(sso))
+    assert bad.exit_code == 1 and "no theme 999" in bad.output
+    bad = invoke(analysed, "themes", "move", "nope", "--to", str(sso))
+    assert bad.exit_code == 1 and "nope" in bad.output
+
+
+def test_changes_and_unclustered_explain_themselves(analysed, fake_embedder):
+    assert "nothing to compare" in invoke(analysed, "changes").output
+    with Store(analysed) as s:
+        s.insert_notes([Note("late-voice", "phone ivr telephony recording dial calls voice")], None)
+        run_analysis(s, embedder=fake_embedder, refit=True)
+    rows = json.loads(invoke(analysed, "changes", "--format", "json").output)
+    assert {r["change"] for r in rows} <= {"same", "grown"} and len(rows) == 3
+    assert sum(r["after"] for r in rows) >= 75
+    table = invoke(analysed, "changes").output
+    assert "stayed the same" in table or "grown" in table
+    out = invoke(analysed, "themes", "unclustered", "--format", "json")
+    assert out.exit_code == 0
+    for r in json.loads(out.output):
+        assert r["status"] in ("unclustered", "emerging") and r["nearest_id"] is not None

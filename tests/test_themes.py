@@ -170,6 +170,9 @@ def test_rename_is_recorded_and_survives_a_refit(analysed):
         rename_theme(analysed, sso, "   ")
     with pytest.raises(CurationError):
         rename_theme(analysed, 999, "nope")
+    other = _theme_of(analysed, "price")
+    with pytest.raises(CurationError, match="already called"):
+        rename_theme(analysed, other, "sso / saml SUPPORT")
 
 
 def test_merge_survives_a_refit(analysed):
