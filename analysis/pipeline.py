@@ -340,10 +340,11 @@ def _stable_ids(store: Store, previous: dict | None, inp: _Inputs, fresh: np.nda
             [-1 if assigned.get(n) is None else int(assigned[n]) for n in note_ids], dtype=np.int64
         )
         old_rows = store.clusters(previous["id"])
-        old_centroids = {
+        dim = inp.vectors.shape[1]
+        old_centroids = {  # only comparable when made by a model of the same width
             c["cluster_id"]: np.frombuffer(c["centroid"], dtype=np.float32)
             for c in old_rows
-            if c["centroid"]
+            if c["centroid"] and len(c["centroid"]) == 4 * dim
         }
         before = (
             old,

@@ -17,9 +17,7 @@ DATA = Path(__file__).resolve().parent.parent / "data"
 def demo_db(tmp_path_factory):
     """The demo workspace built once by `gaplens demo` with the real bundled model."""
     db = tmp_path_factory.mktemp("demo") / "demo.db"
-    result = CliRunner().invoke(
-        cli, ["--db", str(db), "demo", "--no-tui"], catch_exceptions=False
-    )
+    result = CliRunner().invoke(cli, ["--db", str(db), "demo", "--no-tui"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     assert "Top content gaps" in result.output
     return db
@@ -151,3 +149,42 @@ def _plain(renderable) -> str:
     console = Console(width=200, file=io.StringIO(), record=True)
     console.print(renderable)
     return console.export_text()
+
+
+@pytest.mark.slow
+def test_demo_themes_keep_their_ids_and_edits_through_a_refit(demo_db, tmp_path):
+    """Real model: a fresh map keeps the themes' ids, and a person's merge holds."""
+    import shutil
+
+    from analysis.curate import merge_themes
+    from analysis.incremental import assign_new_notes
+    from analysis.pipeline import run_analysis
+    from gaplens.models import Note
+    from gaplens.store import Store
+
+    db = tmp_path / "copy.db"
+    with Store(demo_db) as src:  # a consistent copy of the shared workspace
+        src.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    shutil.copy(demo_db, db)
+    with Store(db) as store:
+        before = {c["cluster_id"]: c for c in store.clusters(store.latest_run()["id"])}
+        big = sorted(before, key=lambda t: -before[t]["size"])
+        target, source = big[0], big[1]
+        merge_themes(store, target, [source])
+        result = run_analysis(store, refit=True, stop_words=["orbitly"])
+        after = {c["cluster_id"]: c for c in store.clusters(result.run_id)}
+        kept = [t for t in before if t in after and t != source]
+        assert len(kept) >= 0.9 * (len(before) - 1), (len(kept), len(before))
+        assert source not in after
+        assert after[target]["size"] >= before[target]["size"] + 0.8 * before[source]["size"]
+        assert after[target]["label"] == before[target]["label"]
+
+        store.insert_notes(
+            [Note("typed-sso", "Can we enforce SAML single sign-on through Okta for all agents?")],
+            None,
+        )
+        placed = assign_new_notes(store).placements[0]
+        theme = after.get(placed.nearest_id)
+        words = (theme["label"] + " " + theme["keywords"]).lower()
+        assert any(w in words for w in ("sso", "saml", "okta", "sign")), words
+        assert placed.similarity > 0.4
