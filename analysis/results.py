@@ -227,4 +227,28 @@ def workspace_summary(store: Store) -> dict:
         "clusters": run["n_clusters"] if run else None,
         "unclustered": run["n_unclustered"] if run else None,
         "new_since_run": since if run else store.count_notes(),
+        **_between_runs(store, run),
+    }
+
+
+def _between_runs(store: Store, run: dict | None) -> dict:
+    """Notes placed since the last full analysis, the emerging pool, and whether one is due."""
+    from analysis.incremental import reanalysis_due
+
+    methods = (
+        dict(
+            store.db.execute(
+                "select method, count(*) from assignments where run_id = ? "
+                "and method in ('incremental', 'emerging') group by method",
+                [run["id"]],
+            ).fetchall()
+        )
+        if run
+        else {}
+    )
+    return {
+        "placed_since_run": methods.get("incremental", 0),
+        "emerging": methods.get("emerging", 0),
+        "theme_edits": store.db["theme_edits"].count,
+        "analysis_due": reanalysis_due(store, run),
     }

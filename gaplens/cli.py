@@ -770,7 +770,8 @@ def status(ctx: Context, fmt, out) -> None:
         import json
 
         return write(json.dumps(s, indent=2) + "\n", out)
-    lines = [f"{k:>14}: {v}" for k, v in s.items()]
+    width = max(map(len, s))
+    lines = [f"{k:>{width}}: {v}" for k, v in s.items()]
     write("\n".join(lines) + "\n", out)
 
 
