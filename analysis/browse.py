@@ -19,6 +19,7 @@ from datetime import date, timedelta
 import numpy as np
 
 from analysis.results import NoAnalysis, current_run, status_of
+from analysis.themes import change_counts, describe_change, sort_changes
 from gaplens.models import NOTE_KINDS
 from gaplens.store import Store
 
@@ -401,7 +402,8 @@ def theme_table(
             coverage=c["coverage"] if c else None,
             status=status_of(c["coverage"], bool(c["is_gap"])) if c else "",
             score=c["score"] if c else None,
-            renamed=bool(c and c["renamed_at"]),
+            # a merge pins the target's own name: only a different name reads as renamed
+            renamed=bool(c and c["renamed_at"] and c["label"] != c["auto_label"]),
         )
 
     rows = []
@@ -643,6 +645,16 @@ class NoteRow(Quote):
 
     cluster_id: int | None  # None: not in the current analysis yet; UNCLUSTERED: no theme took it
     cluster_label: str | None
+    # how it got its theme: cluster | pinned | incremental | emerging (None: not analysed)
+    method: str | None = None
+    nearest_id: int | None = None  # for a note without a theme: the closest theme
+    nearest_label: str | None = None
+    similarity: float | None = None  # to the closest theme's centre
+
+    @property
+    def emerging(self) -> bool:
+        """Placed between analyses and close to no theme: waiting for the next analysis."""
+        return self.method == "emerging"
 
 
 @dataclass(frozen=True)
@@ -657,8 +669,11 @@ def search_notes(
     cluster_id: int | None = None,
     limit: int = NOTE_LIMIT,
 ) -> NotePage:
-    """Notes that pass the filter, newest first; ``cluster_id`` narrows to one theme
-    (UNCLUSTERED for the notes no theme took)."""
+    """Notes that pass the filter, newest first; ``cluster_id`` narrows to one theme.
+
+    UNCLUSTERED lists the notes no theme took (unclustered, or emerging since the
+    analysis) for triage: most similar to a theme first, each with that theme.
+    """
     run = store.latest_run()
     run_id = run["id"] if run else -1
     where, params = flt.sql()
@@ -670,15 +685,17 @@ def search_notes(
     base = f"{_NOTES_WITH_THEMES}where 1 = 1{where}"
     args = [run_id, *params]
     total = store.db.execute(f"select count(*) {base}", args).fetchone()[0]
-    rows = _note_rows(
-        store, f"{base} order by n.date desc nulls last, n.rowid desc limit ?", [*args, limit]
-    )
+    order = "n.date desc nulls last, n.rowid desc"
+    if cluster_id == UNCLUSTERED:
+        order = "a.nearest_similarity desc nulls last, " + order
+    rows = _note_rows(store, f"{base} order by {order} limit ?", [*args, limit])
     return NotePage(rows=rows, total=total)
 
 
 _NOTES_WITH_THEMES = (
     "from notes n left join assignments a on a.note_id = n.note_id and a.run_id = ? "
     "left join clusters c on c.run_id = a.run_id and c.cluster_id = a.cluster_id "
+    "left join clusters near on near.run_id = a.run_id and near.cluster_id = a.nearest_id "
 )
 
 
@@ -687,12 +704,24 @@ def _note_rows(store: Store, rest: str, params: list) -> list[NoteRow]:
     rows = []
     for r in store.db.query(
         "select n.note_id, n.text, n.kind, n.date, n.deal, n.account, n.rep, n.amount, "
-        f"a.note_id as analysed, a.cluster_id, c.label {rest}",
+        "a.note_id as analysed, a.cluster_id, c.label, a.method, a.nearest_id, "
+        f"near.label as nearest_label, a.nearest_similarity {rest}",
         params,
     ):
         analysed, cid, label = r.pop("analysed"), r.pop("cluster_id"), r.pop("label")
+        method = r.pop("method")
+        nearest_id, nearest_label = r.pop("nearest_id"), r.pop("nearest_label")
+        similarity = r.pop("nearest_similarity")
         rows.append(
-            NoteRow(**r, cluster_id=None if analysed is None else _cid(cid), cluster_label=label)
+            NoteRow(
+                **r,
+                cluster_id=None if analysed is None else _cid(cid),
+                cluster_label=label,
+                method=(method or "cluster") if analysed is not None else None,
+                nearest_id=nearest_id,
+                nearest_label=nearest_label,
+                similarity=similarity,
+            )
         )
     return rows
 
@@ -873,11 +902,13 @@ class Facets:
     kinds: tuple[str, ...]
     quarters: tuple[str, ...]  # newest first
     reps: tuple[str, ...]
-    new_since_run: int  # notes that arrived after the current analysis
+    new_since_run: int  # notes that arrived after the current analysis, not placed yet
     notes: int
     assets: int
     rejects: int
     run: dict | None
+    emerging: int = 0  # notes placed since the analysis that fit no theme yet
+    placed: int = 0  # notes placed between analyses (in a theme or emerging)
 
 
 def facets(store: Store) -> Facets:
@@ -902,12 +933,16 @@ def facets(store: Store) -> Facets:
         ).fetchall()
     )
     notes = store.count_notes()
-    new = notes
+    new, methods = notes, {}
     if run:
-        analysed = db.execute(
-            "select count(*) from assignments where run_id = ?", [run["id"]]
-        ).fetchone()[0]
-        new = max(0, notes - analysed)
+        methods = dict(
+            db.execute(
+                "select coalesce(method, 'cluster'), count(*) from assignments where run_id = ? "
+                "group by 1",
+                [run["id"]],
+            ).fetchall()
+        )
+        new = max(0, notes - sum(methods.values()))
     return Facets(
         kinds=kinds,
         quarters=quarters,
@@ -917,7 +952,51 @@ def facets(store: Store) -> Facets:
         assets=db["assets"].count,
         rejects=db["rejects"].count,
         run=run,
+        emerging=methods.get("emerging", 0),
+        placed=methods.get("emerging", 0) + methods.get("incremental", 0),
     )
+
+
+# -- curation: picking a theme, what changed -------------------------------------
+
+
+@dataclass(frozen=True)
+class ThemeChoice:
+    """A theme of the current analysis, as a picker lists it."""
+
+    cluster_id: int
+    label: str
+    size: int
+
+
+def theme_choices(store: Store, run_id: int | None = None) -> list[ThemeChoice]:
+    """Every theme of the run, largest first (what a merge or a move picks from)."""
+    run_id = run_id or current_run(store)["id"]
+    return [
+        ThemeChoice(int(cid), label or str(cid), int(size or 0))
+        for cid, label, size in store.db.execute(
+            "select cluster_id, label, size from clusters where run_id = ? "
+            "order by size desc, cluster_id",
+            [run_id],
+        ).fetchall()
+    ]
+
+
+@dataclass(frozen=True)
+class ChangesReport:
+    """What the last full analysis did to the themes, and what people changed by hand."""
+
+    run: dict | None  # the last full analysis
+    changes: list[dict]  # store.changes rows, most telling first, each with "what"
+    edits: list[dict]  # store.edits rows, newest first
+
+
+def changes_report(store: Store) -> ChangesReport:
+    run = store.latest_run("analysis")
+    rows = sort_changes(store.changes(run["id"]) if run else [])
+    for r in rows:
+        r["what"] = describe_change(r)
+    return ChangesReport(run=run, changes=rows, edits=store.edits()[::-1])
 
 
 __all__ = [
@@ -925,6 +1004,12 @@ __all__ = [
     "NoteFacts",
     "UNCLUSTERED",
     "AssetRow",
+    "ChangesReport",
+    "ThemeChoice",
+    "change_counts",
+    "changes_report",
+    "describe_change",
+    "theme_choices",
     "Facets",
     "NoteFilter",
     "NotePage",

@@ -30,7 +30,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from analysis.embed import Embedder, embed_texts
-from analysis.label import scrub
 from analysis.results import current_run
 from analysis.themes import confidence
 from gaplens.store import Store, text_hash
@@ -114,6 +113,8 @@ def assign_new_notes(
                 [run["id"]],
             )
         )
+        from analysis.label import scrub  # scikit-learn comes with it: loaded only when needed
+
         scrubbed = scrub([n["text"] for n in pending], _names(store))
         vectors, embedded = embed_texts(store, embedder, scrubbed, on_progress=on_progress)
         placements = _place(pending, vectors, themes)

@@ -121,7 +121,7 @@ def run_analysis(
         coords, reused = _coordinates(store, embedder.name, inp.notes, inp.vectors, params, refit)
         report(Progress("clustering", 1, 2))
         check()
-        fresh, probs = clu.cluster_coords(coords, params)
+        fresh, probs = clu.cluster_coords(coords, params, inp.vectors)
         report(Progress("clustering", 2, 2))
         check()
 
@@ -451,7 +451,7 @@ def _save_themes(
             {
                 "cluster_id": int(c),
                 "label": name or names[c],
-                "auto_label": names[c] if name else None,
+                "auto_label": names[c] if renamed_at else None,
                 "renamed_at": renamed_at,
                 "keywords": json.dumps(keywords[c]),
                 "examples": json.dumps([notes[i]["note_id"] for i in examples]),

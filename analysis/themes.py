@@ -115,7 +115,8 @@ class Curation:
     merge_targets: set[int] = field(default_factory=set)
     split_groups: list[list[int]] = field(default_factory=list)
     pins: dict[str, int] = field(default_factory=dict)  # note -> theme a person put it in
-    names: dict[int, tuple[str, str]] = field(default_factory=dict)  # theme -> (name, at)
+    # theme -> (name, when a person gave it; None for a name a merged theme keeps)
+    names: dict[int, tuple[str, str | None]] = field(default_factory=dict)
 
     @classmethod
     def from_edits(cls, edits: list[dict]) -> Curation:
@@ -127,8 +128,9 @@ class Curation:
                 for s in sources:
                     cur.merged_into[s] = target
                 cur.merge_targets.add(target)
-                if e["detail"].get("name"):
-                    cur.names[target] = (e["detail"]["name"], e["at"])
+                if e["detail"].get("name") and target not in cur.names:
+                    # the merged theme goes on under its name; nobody renamed it
+                    cur.names[target] = (e["detail"]["name"], None)
             elif e["action"] == "split":
                 cur.split_groups.append(list(ids))
             elif e["action"] == "move":
@@ -250,6 +252,51 @@ def describe_changes(
         else:
             rows.append(_change(o, "vanished", old_sizes[o], 0, [], old_labels.get(o)))
     return rows
+
+
+CHANGE_ORDER = ("new", "grown", "shrunk", "same", "merged", "split", "vanished")
+_CHANGE_RANK = {"new": 0, "split": 1, "merged": 2, "vanished": 3, "grown": 4, "shrunk": 5}
+
+
+def describe_change(row: dict) -> str:
+    """What happened to one theme, in the words of ``gaplens changes``."""
+    related = ", ".join(str(t) for t in row["related"])
+    if row["change"] == "new":
+        return f"new theme of {row['after']} notes"
+    if row["change"] == "split":
+        return f"split from theme {related}: {row['after']} notes"
+    if row["change"] == "merged" and row["after"]:
+        return f"took in theme {related}: {row['before']} -> {row['after']} notes"
+    if row["change"] == "merged":
+        return f"merged into theme {related} ({row['before']} notes)"
+    if row["change"] == "vanished":
+        return f"gone: its {row['before']} notes scattered or went unclustered"
+    return f"{row['before']} -> {row['after']} notes"
+
+
+def change_counts(rows: list[dict]) -> str:
+    """One line: how many themes kept their id, and how many are new, merged, split...
+
+    The same line ``gaplens analyze`` prints after a re-analysis; "" for none.
+    """
+    if not rows:
+        return ""
+    counts: dict[str, int] = {}
+    for r in rows:
+        counts[r["change"]] = counts.get(r["change"], 0) + 1
+    kept = sum(
+        1 for r in rows if r["change"] in ("same", "grown", "shrunk", "merged") and r["after"]
+    )
+    return f"{kept} kept their id; " + ", ".join(
+        f"{counts[k]} {k}" for k in CHANGE_ORDER if k in counts
+    )
+
+
+def sort_changes(rows: list[dict]) -> list[dict]:
+    """The most telling first: new, split, merged, vanished, then grown, shrunk, same."""
+    return sorted(
+        rows, key=lambda r: (_CHANGE_RANK.get(r["change"], 6), -max(r["after"], r["before"]))
+    )
 
 
 def _change(theme, change, before, after, related, label) -> dict:

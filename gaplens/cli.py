@@ -337,22 +337,11 @@ def analyze(ctx: Context, model, gap_threshold, refit, incremental, stop_words) 
         f"({result.embedded} texts embedded, the rest from cache"
         f"{'; map reused' if result.reused_map else ''})"
     )
-    changes = ctx.store.changes(result.run_id)
-    if changes:
-        counts = {}
-        for c in changes:
-            counts[c["change"]] = counts.get(c["change"], 0) + 1
-        kept = sum(
-            1
-            for c in changes
-            if c["change"] in ("same", "grown", "shrunk", "merged") and c["after"]
-        )
-        order = ("new", "grown", "shrunk", "same", "merged", "split", "vanished")
-        click.echo(
-            f"themes since the last analysis: {kept} kept their id; "
-            + ", ".join(f"{counts[k]} {k}" for k in order if k in counts)
-            + "  (details: gaplens changes)"
-        )
+    from analysis.themes import change_counts
+
+    counts = change_counts(ctx.store.changes(result.run_id))
+    if counts:
+        click.echo(f"themes since the last analysis: {counts}  (details: gaplens changes)")
     click.echo("next: gaplens gaps   (or gaplens clusters)")
 
 
@@ -525,6 +514,7 @@ def themes_log(ctx: Context, fmt, out) -> None:
 def changes(ctx: Context, fmt, out, run_id, show_all) -> None:
     """What the last re-analysis did to the themes: new, grown, shrunk, merged, split, vanished."""
     from analysis.results import current_run
+    from analysis.themes import describe_change, sort_changes
 
     run = ctx.store.latest_run("analysis") if run_id is None else {"id": run_id}
     if run is None:
@@ -534,10 +524,9 @@ def changes(ctx: Context, fmt, out, run_id, show_all) -> None:
         return write(
             f"run {run['id']} was the first analysis (or is not one): nothing to compare\n", out
         )
-    order = {"new": 0, "split": 1, "merged": 2, "vanished": 3, "grown": 4, "shrunk": 5, "same": 6}
-    rows.sort(key=lambda r: (order.get(r["change"], 9), -max(r["after"], r["before"])))
+    rows = sort_changes(rows)
     for r in rows:
-        r["what"] = _describe_change(r)
+        r["what"] = describe_change(r)
     shown = rows if show_all or fmt != "table" else [r for r in rows if r["change"] != "same"]
     same = len(rows) - len(shown)
     _emit(
@@ -549,21 +538,6 @@ def changes(ctx: Context, fmt, out, run_id, show_all) -> None:
         title=f"What analysis run {run['id']} did to the themes",
         after=f"\n{same} themes stayed the same (--all lists them)\n" if same else None,
     )
-
-
-def _describe_change(r: dict) -> str:
-    related = ", ".join(str(t) for t in r["related"])
-    if r["change"] == "new":
-        return f"new theme of {r['after']} notes"
-    if r["change"] == "split":
-        return f"split from theme {related}: {r['after']} notes"
-    if r["change"] == "merged" and r["after"]:
-        return f"took in theme {related}: {r['before']} -> {r['after']} notes"
-    if r["change"] == "merged":
-        return f"merged into theme {related} ({r['before']} notes)"
-    if r["change"] == "vanished":
-        return f"gone: its {r['before']} notes scattered or went unclustered"
-    return f"{r['before']} -> {r['after']} notes"
 
 
 CLUSTER_COLUMNS = [

@@ -10,12 +10,18 @@ from conftest import FakeEmbedder, seed_notes
 from rich.console import Console
 from textual.widgets import DataTable, Input, Select, Static, TextArea
 
-from analysis.browse import UNCLUSTERED
+from analysis.browse import UNCLUSTERED, describe_change
+from gaplens.models import Note
 from gaplens.store import Store
 from tui.app import make_app
+from tui.dialogs.changes import ChangesDialog
+from tui.dialogs.confirm import ConfirmDialog, SplitDialog
 from tui.dialogs.help import HelpScreen
 from tui.dialogs.message import MessageDialog
 from tui.dialogs.note import NoteDialog, SuggestionDialog
+from tui.dialogs.theme_picker import ThemePicker
+from tui.messages import ShowNotes
+from tui.widgets.notes import NotesPane
 from tui.widgets.themes import ThemesPane
 
 SIZE = (120, 36)
@@ -180,6 +186,9 @@ async def test_rename_a_theme_persists(analysed_db):
     with Store(analysed_db) as s:
         row = next(c for c in s.clusters(s.latest_run()["id"]) if c["cluster_id"] == cluster_id)
         assert row["label"] == "Patient data / HIPAA BAA" and row["auto_label"]
+        edit = s.edits()[-1]  # recorded: who, when, what
+        assert edit["action"] == "rename" and edit["theme_ids"] == [cluster_id]
+        assert edit["detail"]["name"] == "Patient data / HIPAA BAA" and edit["who"]
     app = app_on(analysed_db)  # a new session reads the name back
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
@@ -209,19 +218,23 @@ async def test_submit_a_note_and_get_the_closest_theme(analysed_db):
         await settle(app, pilot)
         assert isinstance(app.screen, SuggestionDialog)
         shown = text_of(app, "#suggest-body")
-        assert "Closest theme:" in shown
+        assert "Placed in theme:" in shown and "confidence" in shown
         assert "Send the prospect: SSO guide" in shown
-        assert "1 new since the last analysis" in app.sub_title
+        assert "new since the last analysis" not in app.sub_title  # placed, not waiting
         await pilot.press("o")  # open the theme it belongs to
         await settle(app, pilot)
         assert app.screen_main.query_one("#tabs").active == "tab-themes"
-        assert (
-            "saml" in row_labels(app)[table(app).cursor_row]
-            or "sso" in row_labels(app)[table(app).cursor_row]
-        )
+        label = row_labels(app)[table(app).cursor_row].lower()
+        assert "saml" in label or "sso" in label
+        theme_id = int(table(app).coordinate_to_cell_key((table(app).cursor_row, 0)).row_key.value)
     with Store(analysed_db) as s:
         note = s.notes("deal = ?", ["D-900"])[0]
         assert note["amount"] == 48000 and note["kind"] == "objection" and note["rep"] == "Ana Diaz"
+        placed = s.db.execute(
+            "select cluster_id, method from assignments where run_id = ? and note_id = ?",
+            [s.latest_run()["id"], note["note_id"]],
+        ).fetchone()
+        assert placed == (theme_id, "incremental")
 
 
 async def test_empty_note_is_not_saved(analysed_db):
@@ -264,12 +277,20 @@ async def test_import_a_file_with_a_bad_row(analysed_db, tmp_path):
         assert "lost.csv" in body and "1 added" in body and "2 rejected" in body
         assert "line 3" in body and "line 4" in body
         await pilot.press("enter")
+        assert "Placed 1 new notes: " in body  # in a theme, or emerging
         await pilot.press("4")
         await settle(app, pilot)
         assert table(app, "#rejects").row_count == 2
-        assert "3 new since the last analysis" not in app.sub_title
-        assert "1 new since the last analysis" in app.sub_title
+        assert "new since the last analysis" not in app.sub_title  # placed at once
+        assert "121 notes" in app.sub_title
         assert "2 rejected rows" in app.sub_title
+    with Store(analysed_db) as s:
+        method = s.db.execute(
+            "select a.method from assignments a join notes n on n.note_id = a.note_id "
+            "where a.run_id = ? and n.deal = 'D-1'",
+            [s.latest_run()["id"]],
+        ).fetchone()
+        assert method[0] in ("incremental", "emerging")
 
 
 async def test_run_an_analysis_to_the_end(analysed_db):
@@ -401,6 +422,12 @@ async def test_help_and_command_palette(analysed_db):
             "Show Notes",
             "Sort themes by score",
             "Rename the selected theme",
+            "Merge the selected theme into another",
+            "Split the selected theme",
+            "What changed",
+            "Move the selected note to a theme",
+            "Triage the unclustered notes",
+            "Assign the selected note to its closest theme",
             "Similar notes",
             "Show only objections",
             "Filter or search",
@@ -473,3 +500,227 @@ async def test_k_cycles_the_kind_filter(analysed_db):
             seen.append(kind.value if isinstance(kind.value, str) else None)
         assert seen == ["question", "objection", "loss-reason", "call-note", None]
         assert table(app).row_count == everything  # back to all kinds
+
+
+# -- changing the themes by hand -------------------------------------------------
+
+
+def themes_of(path) -> dict[int, dict]:
+    with Store(path) as s:
+        return {c["cluster_id"]: c for c in s.clusters(s.latest_run()["id"])}
+
+
+def theme_row_of(app, cluster_id: int) -> int:
+    return table(app).get_row_index(str(cluster_id))
+
+
+async def test_merge_a_theme_into_one_picked_from_the_list(analysed_db):
+    before = themes_of(analysed_db)
+    app = app_on(analysed_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        t = table(app)
+        source = int(t.coordinate_to_cell_key((0, 0)).row_key.value)
+        target = int(t.coordinate_to_cell_key((1, 0)).row_key.value)
+        await pilot.press("M")
+        await pilot.pause()
+        assert isinstance(app.screen, ThemePicker)
+        listed = app.screen.query_one("#pick-list")
+        assert listed.option_count == len(before) - 1  # every other theme, with its size
+        await pilot.press(*str(target))  # narrow the list by id
+        await pilot.pause()
+        assert listed.option_count == 1
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmDialog)
+        assert f"({before[target]['size']} notes)" in text_of(app, "#confirm-body")
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert not app.curating and not isinstance(app.screen, ConfirmDialog)
+        keys = [t.coordinate_to_cell_key((i, 0)).row_key.value for i in range(t.row_count)]
+        assert str(source) not in keys and str(target) in keys
+        assert t.cursor_row == theme_row_of(app, target)  # the merged theme is selected
+        merged = int(str(t.get_row_at(theme_row_of(app, target))[1]))
+        assert merged == before[target]["size"] + before[source]["size"]
+    after = themes_of(analysed_db)
+    assert source not in after and after[target]["size"] == merged
+    with Store(analysed_db) as s:
+        assert s.latest_run()["kind"] == "curation"
+        edit = s.edits()[-1]
+        assert edit["action"] == "merge" and edit["theme_ids"] == [target, source]
+
+
+async def test_split_a_theme(analysed_db):
+    before = themes_of(analysed_db)
+    app = app_on(analysed_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        t = table(app)
+        theme = int(t.coordinate_to_cell_key((0, 0)).row_key.value)
+        rows = t.row_count
+        await pilot.press("P")
+        await pilot.pause()
+        assert isinstance(app.screen, SplitDialog)
+        await pilot.press("9", "enter")  # out of range: says so, stays open
+        await pilot.pause()
+        assert "2 to 6 parts" in plain(app.screen.query_one("#parts-error").content)
+        app.screen.query_one("#parts", Input).value = ""
+        await pilot.press("2", "enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, MessageDialog)
+        body = text_of(app, "#message-body")
+        assert f"Split theme {theme}" in body and "(keeps the id and name)" in body
+        assert "(new)" in body
+        await pilot.press("enter")
+        assert t.row_count == rows + 1
+        assert t.cursor_row == theme_row_of(app, theme)
+    after = themes_of(analysed_db)
+    new = set(after) - set(before)
+    assert len(new) == 1 and theme in after
+    (part,) = new
+    assert after[theme]["size"] + after[part]["size"] == before[theme]["size"]
+    with Store(analysed_db) as s:
+        assert s.edits()[-1]["action"] == "split"
+
+
+async def test_move_a_note_from_the_notes_tab(analysed_db):
+    app = app_on(analysed_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("2")
+        await settle(app, pilot)
+        notes = app.screen_main.query_one(NotesPane)
+        row = notes.selected_note()
+        before = themes_of(analysed_db)
+        target = next(c for c in before if c != row.cluster_id)
+        await pilot.press("t")
+        await pilot.pause()
+        assert isinstance(app.screen, ThemePicker)
+        app.screen.query_one("#pick-search", Input).value = str(target)
+        await pilot.pause()
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert notes.selected_note().cluster_id == target
+        assert before[target]["label"][:10] in str(table(app, "#notes").get_row_at(0)[2])
+        await pilot.press("1")
+        await settle(app, pilot)
+        counts = {
+            int(table(app).coordinate_to_cell_key((i, 0)).row_key.value): int(
+                str(table(app).get_row_at(i)[1])
+            )
+            for i in range(table(app).row_count)
+        }
+        assert counts[target] == before[target]["size"] + 1  # the themes tab counts it
+        assert counts.get(row.cluster_id, 0) == before[row.cluster_id]["size"] - 1
+    with Store(analysed_db) as s:
+        moved = s.db.execute(
+            "select cluster_id, method from assignments where run_id = ? and note_id = ?",
+            [s.latest_run()["id"], row.note_id],
+        ).fetchone()
+        assert moved == (target, "pinned")
+        assert s.edits()[-1]["action"] == "move"
+
+
+def add_emerging_note(path) -> str:
+    """A note placed between analyses that fits no theme (it shares no topic's words)."""
+    from analysis.incremental import assign_new_notes
+
+    with Store(path) as s:
+        text = "lisbon offsite dinner photos team"
+        s.insert_notes([Note("odd-1", text, kind="question", date="2026-09-01")], None)
+        result = assign_new_notes(s, embedder=FakeEmbedder(), note_ids=["odd-1"])
+    (placement,) = result.placements
+    assert placement.theme_id is None and placement.nearest_id is not None
+    return placement.nearest_id
+
+
+async def test_triage_assigns_an_emerging_note_to_its_closest_theme(analysed_db):
+    nearest = add_emerging_note(analysed_db)
+    app = app_on(analysed_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        assert "1 emerging" in app.sub_title
+        app.post_message(ShowNotes(UNCLUSTERED, "(unclustered)"))
+        await settle(app, pilot)
+        notes = app.screen_main.query_one(NotesPane)
+        assert notes.triage
+        t = table(app, "#notes")
+        assert [str(c.label) for c in t.columns.values()][2:5] == ["Status", "Closest theme", "Sim"]
+        index = t.get_row_index("odd-1")
+        status, closest, sim = (str(v) for v in t.get_row_at(index)[2:5])
+        assert status == "emerging" and float(sim) > 0
+        assert themes_of(analysed_db)[nearest]["label"][:10] in closest
+        t.move_cursor(row=index)
+        await pilot.pause()
+        assert "Closest theme:" in text_of(app, "#note-body")
+        await pilot.press("c")  # one key: into its closest theme
+        await settle(app, pilot)
+        assert "odd-1" not in t.rows
+        assert "emerging" not in app.sub_title
+    with Store(analysed_db) as s:
+        placed = s.db.execute(
+            "select cluster_id, method from assignments where run_id = ? and note_id = 'odd-1'",
+            [s.latest_run()["id"]],
+        ).fetchone()
+        assert placed == (nearest, "pinned")
+
+
+async def test_what_changed_after_a_reanalysis(analysed_db):
+    with Store(analysed_db) as s:
+        seed_notes(s, per_topic=12, seed=9)
+    app = app_on(analysed_db)
+    said = []
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        notify = app.notify
+        app.notify = lambda message, **kw: (said.append(str(message)), notify(message, **kw))
+        await pilot.press("a")
+        await settle(app, pilot)
+        finished = next(m for m in said if "themes," in m)
+        assert "Themes: " in finished and "kept their id" in finished
+        await pilot.press("w")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ChangesDialog)
+        body = text_of(app, "#changes-body")
+        with Store(analysed_db) as s:
+            run = s.latest_run("analysis")
+            changes = s.changes(run["id"])
+        assert f"What analysis run {run['id']}" in body and "kept their id" in body
+        for c in changes:
+            if c["change"] != "same":
+                assert describe_change(c) in body
+        assert any(c["change"] != "same" for c in changes)
+        assert "Changes people made" in body and "None yet" in body
+        await pilot.press("escape")
+        assert not isinstance(app.screen, ChangesDialog)
+
+
+async def test_the_edit_log_lists_changes_newest_first(analysed_db):
+    app = app_on(analysed_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("r")
+        await pilot.pause()
+        app.screen.query_one("#name", Input).value = "First name"
+        await pilot.press("enter")
+        await settle(app, pilot)
+        await pilot.press("r")
+        await pilot.pause()
+        app.screen.query_one("#name", Input).value = "Second name"
+        await pilot.press("enter")
+        await settle(app, pilot)
+        await pilot.press("w")
+        await settle(app, pilot)
+        body = text_of(app, "#changes-body")
+        assert body.index("to 'Second name'") < body.index("to 'First name'")
+
+
+def test_snapshot_triage(analysed_db, snap_compare):
+    add_emerging_note(analysed_db)
+
+    async def go(pilot):
+        await settle(pilot.app, pilot)
+        pilot.app.post_message(ShowNotes(UNCLUSTERED, "(unclustered)"))
+        await settle(pilot.app, pilot)
+
+    assert snap_compare(app_on(analysed_db), terminal_size=SIZE, run_before=go)

@@ -23,20 +23,27 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from analysis.browse import (
     KIND_LABELS,
+    UNCLUSTERED,
     NoteRow,
+    change_counts,
+    changes_report,
     facets,
     nearest_themes,
     note_vectors,
     similar_notes,
+    theme_choices,
 )
 from analysis.results import NoAnalysis
 from gaplens.models import Note
 from gaplens.store import Store
+from tui.dialogs.changes import ChangesDialog
+from tui.dialogs.confirm import ConfirmDialog, SplitDialog
 from tui.dialogs.help import HelpScreen
 from tui.dialogs.importer import ImportDialog, ImportRequest
 from tui.dialogs.message import MessageDialog
 from tui.dialogs.note import NoteDialog, SuggestionDialog
 from tui.dialogs.rename import RenameDialog
+from tui.dialogs.theme_picker import ThemePicker
 from tui.messages import (
     AnalysisEnded,
     AnalysisProgress,
@@ -64,6 +71,13 @@ class GaplensApp(App):
         Binding("n", "add_note", "New note", id="add_note", tooltip="Add a note from a call"),
         Binding("i", "import_files", "Import", id="import"),
         Binding("slash", "focus_filter", "Filter", id="filter"),
+        Binding(
+            "w",
+            "show_changes",
+            "Changes",
+            id="changes",
+            tooltip="What the last analysis did to the themes, and the edit log",
+        ),
         Binding("question_mark,f1", "help", "Help", id="help"),
         Binding("q", "quit", "Quit", id="quit"),
     ]
@@ -85,6 +99,7 @@ class GaplensApp(App):
         self._vectors: dict[int, tuple] = {}
         self.analysis: Worker | None = None
         self.analysis_running = False
+        self.curating = False  # a merge or split is being applied
 
     # -- start -------------------------------------------------------------
 
@@ -99,22 +114,31 @@ class GaplensApp(App):
 
     @work(thread=True, exclusive=True, group="header", exit_on_error=False)
     def load_header(self) -> None:
+        due = None
         with Store(self.db_path) as store:
             f = facets(store)
             themes = []
             if f.run:
+                clusters = store.clusters(f.run["id"])
                 themes = sorted(
-                    ((c["label"], c["cluster_id"]) for c in store.clusters(f.run["id"])),
-                    key=lambda t: t[0].lower(),
+                    ((c["label"], c["cluster_id"]) for c in clusters), key=lambda t: t[0].lower()
                 )
-        self.call_from_thread(self.show_header, f, themes)
+                if f.placed:  # only notes placed between analyses can make one due
+                    from analysis.incremental import reanalysis_due
 
-    def show_header(self, f, themes: list[tuple[str, int]]) -> None:
+                    due = reanalysis_due(store, f.run)
+        self.call_from_thread(self.show_header, f, themes, due)
+
+    def show_header(self, f, themes: list[tuple[str, int]], due: str | None = None) -> None:
         parts = [self.db_path.name, f"{f.notes} notes", f"{f.assets} assets"]
         if f.run:
-            parts.append(f"{f.run['n_clusters']} themes")
+            parts.append(f"{len(themes)} themes")
+            if f.emerging:
+                parts.append(f"{f.emerging} emerging")
             if f.new_since_run:
                 parts.append(f"{f.new_since_run} new since the last analysis (press a)")
+            if due:  # "12 new notes fit no theme: enough to form..." -> the part before ':'
+                parts.append(f"full analysis due: {due.split(':')[0]} (press a)")
         elif f.notes:
             parts.append("not analysed yet (press a)")
         if f.rejects:
@@ -161,7 +185,9 @@ class GaplensApp(App):
     @on(WorkspaceChanged)
     def _changed(self, message: WorkspaceChanged) -> None:
         main = self.screen_main
-        main.query_one(ThemesPane).reload()
+        themes = main.query_one(ThemesPane)
+        themes.facts = None  # a move keeps the run and the note count, but not the counts
+        themes.reload()
         for pane in (
             main.query_one(NotesPane),
             main.query_one(ContentPane),
@@ -188,6 +214,9 @@ class GaplensApp(App):
     def action_analyze(self) -> None:
         if self.analysis_running:
             self.notify("The analysis is already running (x cancels it).")
+            return
+        if self.curating:
+            self.notify("A change to the themes is being applied; analyse when it is done.")
             return
         self.analysis_running = True
         bar = self.screen_main.query_one(AnalysisBar)
@@ -233,6 +262,9 @@ class GaplensApp(App):
                         f"{result.n_gaps} gaps, {result.n_unclustered} unclustered "
                         f"({result.seconds:.1f}s)"
                     )
+                    changed = change_counts(store.changes(result.run_id))
+                    if changed:
+                        summary += f"\nThemes: {changed} (w: what changed)"
         except Exception as exc:  # shown in a dialog, never as a traceback
             error = f"the analysis failed: {type(exc).__name__}: {exc}"
         finally:
@@ -285,7 +317,7 @@ class GaplensApp(App):
     def _note_saved(self, note: Note | None) -> None:
         if note is None:
             return
-        self.post_message(WorkspaceChanged("note"))
+        self.post_message(WorkspaceChanged("note"))  # again once it is placed
         dialog = SuggestionDialog(note)
         self.push_screen(dialog, self._suggestion_closed)
         self.suggest(note, dialog)
@@ -301,36 +333,56 @@ class GaplensApp(App):
 
     @work(thread=True, group="suggest", exit_on_error=False)
     def suggest(self, note: Note, dialog: SuggestionDialog) -> None:
+        """Place the new note in the current themes (or the emerging pool), and find the
+        content that answers its closest theme."""
         try:
             with Store(self.db_path) as store:
-                try:
-                    run = store.latest_run()
-                    if run is None:
-                        raise NoAnalysis("no analysis yet")
-                except NoAnalysis:
+                run = store.latest_run()
+                if run is None:
                     self.call_from_thread(
                         dialog.show, None, "No analysis yet: press a to find the themes."
                     )
                     return
-                from analysis.label import scrub
-                from analysis.pipeline import names_of
-
                 embedder = self.embedder()
                 if embedder.name != run["model"]:
                     self.call_from_thread(
                         dialog.show,
                         None,
                         f"The last analysis used the model {run['model']}; run it again to "
-                        "compare this note.",
+                        "place this note.",
                     )
                     return
-                text = scrub([note.text], names_of([{"account": note.account, "rep": note.rep}]))[0]
-                vector = embedder.encode([text])[0]
+                from analysis.incremental import assign_new_notes
+
+                result = assign_new_notes(store, embedder=embedder, note_ids=[note.note_id])
+                placement = result.placements[0] if result.placements else None
+                vector = self._note_vector(store, run, note, embedder)
                 found = nearest_themes(store, vector, run["id"])
         except Exception as exc:
-            self.call_from_thread(dialog.show, None, f"Could not compare the note: {exc}")
+            self.call_from_thread(dialog.show, None, f"Could not place the note: {exc}")
             return
-        self.call_from_thread(dialog.show, found)
+        self.call_from_thread(self._placed, dialog, found, placement, result.due)
+
+    def _note_vector(self, store: Store, run: dict, note: Note, embedder):
+        """The vector the note was placed with (cached by the placement), else encoded now."""
+        row = store.db.execute(
+            "select vector_hash from assignments where run_id = ? and note_id = ?",
+            [run["id"], note.note_id],
+        ).fetchone()
+        if row and row[0]:
+            cached = store.cached_embeddings(run["model"], [row[0]])
+            if row[0] in cached:
+                return cached[row[0]]
+        from analysis.label import scrub
+        from analysis.pipeline import names_of
+
+        text = scrub([note.text], names_of([{"account": note.account, "rep": note.rep}]))[0]
+        return embedder.encode([text])[0]
+
+    def _placed(self, dialog: SuggestionDialog, found, placement, due: str | None) -> None:
+        dialog.show(found, placement=placement, due=due)
+        if placement is not None:
+            self.post_message(WorkspaceChanged("placed"))
 
     def find_similar(self, row: NoteRow, callback: Callable) -> None:
         self.similar_worker(row, callback)
@@ -357,14 +409,15 @@ class GaplensApp(App):
         def done(name: str | None) -> None:
             if not name or name == label:
                 return
+            from analysis.curate import CurationError, rename_theme
+
             with Store(self.db_path) as store:
-                run = store.latest_run()
                 try:
-                    store.rename_cluster(run["id"], cluster_id, name)
-                except (KeyError, ValueError, TypeError) as exc:
+                    rename_theme(store, cluster_id, name)
+                except (CurationError, NoAnalysis) as exc:
                     self.push_screen(MessageDialog("Not renamed", str(exc), error=True))
                     return
-            self.notify(f"Renamed to “{name}”.")
+            self.notify(f"Renamed to “{name}”; the name is kept through later analyses.")
             self.post_message(WorkspaceChanged("rename"))
 
         auto = None
@@ -377,6 +430,225 @@ class GaplensApp(App):
                 ).fetchone()
                 auto = row[0] if row else None
         self.push_screen(RenameDialog(label, auto), done)
+
+    # -- curation: merge, split, move, triage -----------------------------------------
+
+    def can_curate(self) -> bool:
+        if self.analysis_running:
+            self.notify("The analysis is running: change the themes when it is done.")
+            return False
+        if self.curating:
+            self.notify("A change to the themes is being applied; one moment.")
+            return False
+        return True
+
+    def pick_theme(
+        self,
+        title: str,
+        callback: Callable[[int], None],
+        *,
+        exclude: Iterable[int] = (),
+        hint: str = "",
+        action: str = "Pick",
+    ) -> None:
+        """Open the theme picker on the current analysis's themes; ``callback(theme_id)``."""
+        skip = set(exclude)
+        with Store(self.db_path) as store:  # one small query: the themes and their sizes
+            try:
+                choices = [c for c in theme_choices(store) if c.cluster_id not in skip]
+            except NoAnalysis as exc:
+                self.notify(str(exc))
+                return
+        if not choices:
+            self.notify("There is no other theme to pick.")
+            return
+
+        def picked(theme_id: int | None) -> None:
+            if theme_id is not None:
+                callback(theme_id)
+
+        self.push_screen(ThemePicker(title, choices, hint, action), picked)
+
+    def theme_sizes(self) -> dict[int, int]:
+        """Every theme's size in the current analysis (whatever the filters count)."""
+        with Store(self.db_path) as store:
+            try:
+                return {c.cluster_id: c.size for c in theme_choices(store)}
+            except NoAnalysis:
+                return {}
+
+    def merge_theme(self, cluster_id: int, label: str) -> None:
+        """Fold the theme into one the user picks (which keeps its id and name)."""
+        if not self.can_curate():
+            return
+
+        def confirm(target: int) -> None:
+            with Store(self.db_path) as store:
+                found = {c.cluster_id: c for c in theme_choices(store)}
+            into, size = found.get(target), found.get(cluster_id, None)
+            if into is None or size is None:
+                return
+            size = size.size
+            body = Text()
+            body.append(f"“{label}”", style="bold")
+            body.append(f" ({size} notes) joins ")
+            body.append(f"“{into.label}”", style="bold")
+            body.append(f" ({into.size} notes), which keeps its id and name.\n\n")
+            body.append(
+                "The change is recorded and kept through later analyses (w shows the edit log).",
+                style="dim",
+            )
+
+            def go(yes: bool | None) -> None:
+                if yes:
+                    self.start_curation("merge", target=target, sources=[cluster_id])
+
+            self.push_screen(ConfirmDialog("Merge themes", body, yes="Merge"), go)
+
+        self.pick_theme(
+            f"Merge “{label}” into…",
+            confirm,
+            exclude=[cluster_id],
+            hint="The theme you pick keeps its id and name; this one's notes join it.",
+            action="Merge into",
+        )
+
+    def split_theme(self, cluster_id: int, label: str) -> None:
+        if not self.can_curate():
+            return
+        size = self.theme_sizes().get(cluster_id, 0)
+
+        def go(parts: int | None) -> None:
+            if parts is not None:
+                self.start_curation("split", theme_id=cluster_id, parts=parts or None)
+
+        self.push_screen(SplitDialog(label, size), go)
+
+    def start_curation(self, action: str, **kwargs) -> None:
+        if not self.can_curate():
+            return
+        self.curating = True
+        bar = self.screen_main.query_one(AnalysisBar)
+        bar.update_progress(
+            {"merge": "merging themes…", "split": "splitting the theme…"}[action], 0, None
+        )
+        bar.set_hint("")
+        bar.display = True
+        self.curation_worker(action, kwargs)
+
+    @work(
+        thread=True, exclusive=True, group="curation", exit_on_error=False, description="curation"
+    )
+    def curation_worker(self, action: str, kwargs: dict) -> None:
+        from analysis.curate import CurationError, merge_themes, split_theme
+
+        change, parts, error = None, [], None
+        try:
+            with Store(self.db_path) as store:
+                run = store.latest_run()
+                embedder = self.embedder() if run else None
+                if embedder is not None and embedder.name != run["model"]:
+                    embedder = None  # the core loads the analysis's own model
+                if action == "merge":
+                    change = merge_themes(
+                        store, kwargs["target"], kwargs["sources"], embedder=embedder
+                    )
+                else:
+                    change = split_theme(
+                        store, kwargs["theme_id"], kwargs["parts"], embedder=embedder
+                    )
+                    rows = {c.cluster_id: c for c in theme_choices(store, change.run_id)}
+                    parts = [rows[t] for t in change.theme_ids if t in rows]
+        except (CurationError, NoAnalysis) as exc:
+            error = str(exc)
+        except Exception as exc:  # shown in a dialog, never as a traceback
+            error = f"{type(exc).__name__}: {exc}"
+        self.call_from_thread(self._curated, action, change, parts, error)
+
+    def _curated(self, action: str, change, parts, error: str | None) -> None:
+        self.curating = False
+        if not self.analysis_running:
+            self.screen_main.query_one(AnalysisBar).display = False
+        title = {"merge": "Merge", "split": "Split"}[action]
+        if error:
+            self.push_screen(MessageDialog(f"{title}: nothing changed", error, error=True))
+            return
+        self._vectors.clear()
+        themes = self.screen_main.query_one(ThemesPane)
+        themes.selected = change.theme_ids[0] if change.theme_ids else None
+        self.post_message(WorkspaceChanged(action))
+        if action == "merge":
+            self.notify(change.summary[:1].upper() + change.summary[1:] + ".", title="Merged")
+            return
+        body = Text(change.summary[:1].upper() + change.summary[1:] + ".\n\n")
+        for i, c in enumerate(parts):
+            body.append(f"  [{c.cluster_id}] ", style="dim")
+            body.append(c.label, style="bold")
+            body.append(f"  {c.size} notes")
+            body.append("  (keeps the id and name)\n" if i == 0 else "  (new)\n", style="dim")
+        body.append(
+            "\nThe parts are in the themes table now; r names them, M merges one back.",
+            style="dim",
+        )
+        self.push_screen(MessageDialog(f"Split into {len(parts)} themes", body))
+
+    def move_note(self, row: NoteRow) -> None:
+        """Put a note in a theme the user picks."""
+        if not self.can_curate():
+            return
+        if row.cluster_id is None:
+            self.notify("This note is not in the current analysis yet: press a to analyse it.")
+            return
+        self.pick_theme(
+            f"Move the note to… “{row.text[:60]}”",
+            lambda theme_id: self.move_worker([row.note_id], theme_id),
+            exclude=[] if row.cluster_id == UNCLUSTERED else [row.cluster_id],
+            hint="It stays in that theme through later analyses.",
+            action="Move",
+        )
+
+    def assign_to_closest(self, row: NoteRow) -> None:
+        """Triage: put a note without a theme in the theme it is closest to."""
+        if not self.can_curate():
+            return
+        if row.cluster_id is None:
+            self.notify("This note is not in the current analysis yet: press a to analyse it.")
+        elif row.cluster_id != UNCLUSTERED:
+            self.notify(f"This note is in “{row.cluster_label}” already; t moves it elsewhere.")
+        elif row.nearest_id is None:
+            self.notify("No closest theme is known for this note; t picks one.")
+        else:
+            self.move_worker([row.note_id], row.nearest_id)
+
+    @work(thread=True, group="move", exit_on_error=False)
+    def move_worker(self, note_ids: list[str], theme_id: int) -> None:
+        from analysis.curate import CurationError, move_notes
+
+        try:
+            with Store(self.db_path) as store:
+                change, error = move_notes(store, note_ids, theme_id), None
+        except (CurationError, NoAnalysis) as exc:
+            change, error = None, str(exc)
+        self.call_from_thread(self._moved, change, error)
+
+    def _moved(self, change, error: str | None) -> None:
+        if error:
+            self.push_screen(MessageDialog("Not moved", error, error=True))
+            return
+        self.notify(change.summary[:1].upper() + change.summary[1:] + ".", title="Moved")
+        self.screen_main.query_one(NotesPane).keep_cursor = True  # triage goes on to the next
+        self.post_message(WorkspaceChanged("move"))
+
+    # -- what changed -------------------------------------------------------------
+
+    def action_show_changes(self) -> None:
+        self.changes_worker()
+
+    @work(thread=True, exclusive=True, group="changes", exit_on_error=False)
+    def changes_worker(self) -> None:
+        with Store(self.db_path) as store:
+            report = changes_report(store)
+        self.call_from_thread(self.push_screen, ChangesDialog(report))
 
     # -- import ----------------------------------------------------------------------
 
@@ -403,19 +675,36 @@ class GaplensApp(App):
                 def progress(file: str, done: int, total: int | None) -> None:
                     self.post_message(ImportProgress(file, done, total))
 
+                placed = None
                 if request.role == "assets":
                     summaries = import_assets(store, list(request.paths), on_progress=progress)
                 else:
                     summaries = import_notes(
                         store, list(request.paths), kind=request.kind, on_progress=progress
                     )
+                    if sum(s.added for s in summaries) and store.latest_run():
+                        placed = self._place_imported(store)
         except IngestError as exc:
             self.call_from_thread(self._import_failed, str(exc))
             return
         except Exception as exc:  # shown in a dialog, never as a traceback
             self.call_from_thread(self._import_failed, f"{type(exc).__name__}: {exc}")
             return
-        self.call_from_thread(self._imported, request, summaries)
+        self.call_from_thread(self._imported, request, summaries, placed)
+
+    def _place_imported(self, store: Store):
+        """Place the imported notes in the current themes; the result, or why not (a str)."""
+        from analysis.incremental import assign_new_notes
+
+        embedder = self.embedder()
+        model = store.latest_run()["model"]
+        if embedder.name != model:
+            return f"not placed in the themes: the last analysis used the model {model}"
+        return assign_new_notes(
+            store,
+            embedder=embedder,
+            on_progress=lambda d, t: self.post_message(ImportProgress("placing new notes", d, t)),
+        )
 
     @on(ImportProgress)
     def _import_progress(self, message: ImportProgress) -> None:
@@ -432,7 +721,7 @@ class GaplensApp(App):
         if not self.analysis_running:
             self.screen_main.query_one(AnalysisBar).display = False
 
-    def _imported(self, request: ImportRequest, summaries) -> None:
+    def _imported(self, request: ImportRequest, summaries, placed=None) -> None:
         self._hide_import_bar()
         what = "content assets" if request.role == "assets" else "notes"
         added = sum(s.added for s in summaries)
@@ -454,7 +743,17 @@ class GaplensApp(App):
                 )
         if not summaries:
             body.append("No files found there.")
-        if added and request.role == "notes":
+        if isinstance(placed, str):
+            body.append(f"\nThe new notes were {placed}: press a to analyse them.", style="bold")
+        elif placed is not None and placed.placements:
+            body.append(
+                f"\nPlaced {len(placed.placements)} new notes: {placed.joined} joined a theme, "
+                f"{placed.emerging} emerging ({placed.pool} waiting in the emerging pool).",
+                style="bold",
+            )
+            if placed.due:
+                body.append(f"\nA full analysis is due: {placed.due}. Press a.", style="yellow")
+        elif added and request.role == "notes":
             body.append("\nPress a to analyse the new notes.", style="bold")
         self.push_screen(MessageDialog(f"Import: {added} {what} added", body))
         self.post_message(WorkspaceChanged("import"))
@@ -515,6 +814,21 @@ class GaplensApp(App):
             "Rename the selected theme", "Give it a name the team knows (r)", themes.action_rename
         )
         yield SystemCommand(
+            "Merge the selected theme into another",
+            "Pick the theme it joins, which keeps its id and name (M)",
+            lambda: (self.action_show_tab("themes"), themes.action_merge()),
+        )
+        yield SystemCommand(
+            "Split the selected theme",
+            "Group its notes again into 2 to 6 themes (P)",
+            lambda: (self.action_show_tab("themes"), themes.action_split()),
+        )
+        yield SystemCommand(
+            "What changed",
+            "What the last analysis did to the themes, and every change people made (w)",
+            self.action_show_changes,
+        )
+        yield SystemCommand(
             "Open the selected theme's notes",
             "Every note of the theme (enter)",
             themes.action_open_notes,
@@ -524,6 +838,21 @@ class GaplensApp(App):
             "Similar notes",
             "Notes closest in meaning to the selected one (m)",
             lambda: (self.action_show_tab("notes"), notes.action_similar()),
+        )
+        yield SystemCommand(
+            "Move the selected note to a theme",
+            "Pick the theme it belongs in; it stays there (t)",
+            lambda: (self.action_show_tab("notes"), notes.action_move()),
+        )
+        yield SystemCommand(
+            "Triage the unclustered notes",
+            "Notes no theme took, each with its closest theme (c assigns it there)",
+            lambda: self.post_message(ShowNotes(UNCLUSTERED, "(unclustered)")),
+        )
+        yield SystemCommand(
+            "Assign the selected note to its closest theme",
+            "For a note without a theme (c)",
+            lambda: (self.action_show_tab("notes"), notes.action_assign_closest()),
         )
         content = screen.query_one(ContentPane)
         yield SystemCommand(

@@ -15,8 +15,9 @@ KEYMAP: list[tuple[str, str, str]] = [
     ("everywhere", "1 2 3 4", "Themes, Notes, Content, Rejected rows"),
     ("everywhere", "a", "Run the analysis (in the background)"),
     ("everywhere", "x", "Cancel the running analysis"),
-    ("everywhere", "n", "Add a note from a call"),
+    ("everywhere", "n", "Add a note from a call (it is placed in a theme at once)"),
     ("everywhere", "i", "Import files (notes or content)"),
+    ("everywhere", "w", "What changed: what the last analysis did to the themes; the edit log"),
     ("everywhere", "/", "Jump to the filter or search box"),
     ("everywhere", "ctrl+p", "Command palette: every action by name"),
     ("everywhere", "? or f1", "This help"),
@@ -24,9 +25,13 @@ KEYMAP: list[tuple[str, str, str]] = [
     ("themes", "↑ ↓ / click", "Select a theme; its detail shows below"),
     ("themes", "enter or o", "Open every note of the theme"),
     ("themes", "r", "Rename the theme (the name is kept)"),
+    ("themes", "M", "Merge the theme into one picked from a list (that one keeps its id and name)"),
+    ("themes", "P", "Split the theme into parts (2 to 6, or the clearest split)"),
     ("themes", "s / S", "Sort by the next column / reverse the order (or click a header)"),
     ("themes", "k", "Filter by kind: questions, objections, loss reasons, call notes"),
     ("notes", "m", "Similar notes to the selected one"),
+    ("notes", "t", "Move the note to another theme: pick it from a list"),
+    ("notes", "c", "Assign a note without a theme to its closest theme (triage)"),
     ("notes", "esc", "Clear the theme filter"),
     ("content", "u", "Only content that answers nothing anyone asks"),
 ]
@@ -62,6 +67,19 @@ class HelpScreen(ModalScreen[None]):
                         "well the "
                         "best asset answers the theme; score = 100 × demand × momentum × "
                         "(1 − coverage).",
+                        style="dim",
+                    )
+                )
+                yield Static(
+                    Text(
+                        "\nChanging the themes: r, M and P on the themes tab, t and c on the notes "
+                        "tab. Every change is recorded (who, when, what: w shows the log) and kept "
+                        "when the analysis runs again. Triage: pick (unclustered) in the notes "
+                        "tab's theme filter, or press enter on the unclustered row, to list the "
+                        "notes no theme took, each with its closest theme; c puts the selected one "
+                        "there. New notes (n, or imported) join the closest theme at once when "
+                        "they fit it, or wait as emerging; the header says when enough have "
+                        "arrived that a full analysis (a) is due.",
                         style="dim",
                     )
                 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from rich.console import Group
 from rich.text import Text
@@ -17,6 +18,9 @@ from gaplens.models import NOTE_KINDS, Note
 from ingest.errors import IngestError
 from ingest.values import parse_amount, parse_date
 from tui.format import percent, shorten, status_text
+
+if TYPE_CHECKING:  # the placement module loads the analysis libraries: not at start-up
+    from analysis.incremental import Placement
 
 # Cosine similarity to a theme's centre from which a new note is shown as belonging to it.
 # On the demo data with the bundled MiniLM, 98% of clustered notes are at least this close to
@@ -135,7 +139,8 @@ class NoteDialog(ModalScreen[Note | None]):
 
 
 class SuggestionDialog(ModalScreen[int | None]):
-    """Shown once a note is saved: its closest theme and the content that answers it.
+    """Shown once a note is saved: the theme it was placed in (or that it is emerging), and
+    the content that answers that theme.
 
     Dismisses with the theme's id when the rep asks to open it.
     """
@@ -157,7 +162,7 @@ class SuggestionDialog(ModalScreen[int | None]):
             with VerticalScroll(classes="dialog-body"):
                 yield LoadingIndicator(id="suggest-loading")
                 yield Static(
-                    "Finding the closest theme (the first time loads the model, a few seconds)…",
+                    "Placing it in a theme (the first time loads the model, a few seconds)…",
                     id="suggest-body",
                 )
             with Horizontal(classes="dialog-buttons"):
@@ -167,7 +172,15 @@ class SuggestionDialog(ModalScreen[int | None]):
     def on_mount(self) -> None:
         self.query_one("#close", Button).focus()
 
-    def show(self, suggestions: list[Suggestion] | None, message: str | None = None) -> None:
+    def show(
+        self,
+        suggestions: list[Suggestion] | None,
+        message: str | None = None,
+        placement: Placement | None = None,
+        due: str | None = None,
+    ) -> None:
+        """``placement``: where the note was put (``assign_new_notes``); None: not placed,
+        then the closest theme is shown when it is close enough."""
         if not self.is_attached:
             return  # closed before the model answered
         self.query_one("#suggest-loading").display = False
@@ -177,13 +190,24 @@ class SuggestionDialog(ModalScreen[int | None]):
             return
         best = suggestions[0]
         parts: list = []
-        close = best.similarity >= CLOSE_ENOUGH
+        if placement is not None:
+            placed = next((s for s in suggestions if s.cluster_id == placement.theme_id), None)
+            close = placed is not None
+            best = placed or best
+        else:
+            close = best.similarity >= CLOSE_ENOUGH
         if close:
             self.best = best
             self.query_one("#open", Button).disabled = False
-            head = Text("Closest theme: ", style="bold")
-            head.append(best.label, style="bold cyan")
-            head.append(f"  (similarity {best.similarity:.2f}, ")
+            if placement is not None:
+                head = Text("Placed in theme: ", style="bold")
+                head.append(best.label, style="bold cyan")
+                head.append(f"  (confidence {percent(placement.confidence)}, ")
+            else:
+                head = Text("Closest theme: ", style="bold")
+                head.append(best.label, style="bold cyan")
+                head.append("  (")
+            head.append(f"similarity {best.similarity:.2f}, ")
             head.append_text(status_text(best.status))
             head.append(")")
             parts.append(head)
@@ -207,6 +231,14 @@ class SuggestionDialog(ModalScreen[int | None]):
                 parts.append(
                     Text("\nNo content answers this theme yet (it is a gap).", style="bold")
                 )
+        elif placement is not None:
+            head = Text("Emerging: ", style="bold cyan")
+            head.append(
+                f"it fits no theme yet (closest: {best.label}, similarity {best.similarity:.2f}). "
+                "It waits in the emerging pool; the next full analysis may find a new theme "
+                "for it, or c in the notes tab (unclustered) assigns it by hand."
+            )
+            parts.append(head)
         else:
             parts.append(
                 Text(
@@ -215,9 +247,13 @@ class SuggestionDialog(ModalScreen[int | None]):
                     "It waits for the next analysis, which may find a new theme.",
                 )
             )
-        others = [s for s in suggestions[1:] if s.similarity >= CLOSE_ENOUGH]
+        others = [
+            s for s in suggestions if s is not best and s.similarity >= CLOSE_ENOUGH and close
+        ]
         if others:
             parts.append(Text("\nAlso close: " + ", ".join(s.label for s in others), style="dim"))
+        if due:
+            parts.append(Text(f"\nA full analysis is due: {due}. Press a.", style="yellow"))
         if message:
             parts.append(Text("\n" + message, style="dim"))
         body.update(Group(*parts))

@@ -29,12 +29,30 @@ from tui.widgets.themes import KIND_OPTIONS, TYPING_PAUSE
 
 NOT_ANALYSED = "(not analysed yet)"
 
+# (header, key, width): the table's columns, and in triage (the unclustered notes) instead
+COLUMNS = [
+    ("Date", "date", 10),
+    ("Kind", "kind", 11),
+    ("Theme", "theme", 24),
+    ("Deal", "deal", 10),
+    ("Rep", "rep", 13),
+    ("Note", "text", 40),
+]
+TRIAGE_COLUMNS = [
+    ("Date", "date", 10),
+    ("Kind", "kind", 11),
+    ("Status", "status", 11),
+    ("Closest theme", "theme", 24),
+    ("Sim", "sim", 4),
+    ("Note", "text", 40),
+]
+
 
 def theme_name(row: NoteRow) -> str:
     if row.cluster_id is None:
         return NOT_ANALYSED
     if row.cluster_id == UNCLUSTERED:
-        return "(unclustered)"
+        return "(emerging)" if row.emerging else "(unclustered)"
     return row.cluster_label or str(row.cluster_id)
 
 
@@ -42,6 +60,20 @@ def render_note(row: NoteRow, similar: list[tuple[NoteRow, float]] | None = None
     parts = [Text(row.text)]
     facts = said_by(row, f"theme: {theme_name(row)}", f"id {row.note_id}")
     parts.append(Text(facts, style="dim"))
+    if row.cluster_id == UNCLUSTERED:
+        line = Text()
+        if row.emerging:
+            line.append("Emerging: ", style="bold cyan")
+            line.append("it arrived after the analysis and fits no theme yet. ")
+        if row.nearest_id is not None:
+            line.append("Closest theme: ")
+            line.append(row.nearest_label or str(row.nearest_id), style="bold")
+            if row.similarity is not None:
+                line.append(f" (similarity {row.similarity:.2f})")
+            line.append("  c: assign it there · t: pick a theme", style="dim")
+        else:
+            line.append("t: pick a theme for it", style="dim")
+        parts.append(line)
     if similar:
         parts.append(Text("\nSimilar notes", style="bold"))
         for other, sim in similar:
@@ -59,6 +91,14 @@ def render_note(row: NoteRow, similar: list[tuple[NoteRow, float]] | None = None
 class NotesPane(LazyPane):
     BINDINGS = [
         Binding("m", "similar", "Similar notes", id="similar"),
+        Binding("t", "move", "Move to theme", id="move", tooltip="Put the note in another theme"),
+        Binding(
+            "c",
+            "assign_closest",
+            "To closest theme",
+            id="assign_closest",
+            tooltip="Put a note without a theme in the theme closest to it",
+        ),
         Binding("escape", "clear_theme", "All themes", show=False),
     ]
 
@@ -68,6 +108,8 @@ class NotesPane(LazyPane):
         self.theme: int | None = None
         self.theme_options: list[tuple[str, int]] = []
         self._typing: Timer | None = None
+        self.triage = False  # the table lists the notes without a theme, with their closest
+        self.keep_cursor = False  # the next reload keeps the cursor's row (after a move)
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="filters"):
@@ -83,14 +125,15 @@ class NotesPane(LazyPane):
             yield Static("", id="note-body")
 
     def on_mount(self) -> None:
-        table = self.query_one("#notes", DataTable)
-        table.add_column("Date", key="date", width=10)
-        table.add_column("Kind", key="kind", width=11)
-        table.add_column("Theme", key="theme", width=24)
-        table.add_column("Deal", key="deal", width=10)
-        table.add_column("Rep", key="rep", width=13)
-        table.add_column("Note", key="text", width=40)
+        self.set_columns(False)
         self.query_one("#notes-empty").display = False
+
+    def set_columns(self, triage: bool) -> None:
+        table = self.query_one("#notes", DataTable)
+        table.clear(columns=True)
+        for header, key, width in TRIAGE_COLUMNS if triage else COLUMNS:
+            table.add_column(header, key=key, width=width)
+        self.triage = triage
 
     def set_choices(self, themes: list[tuple[str, int]], reps: tuple[str, ...], quarters) -> None:
         """Fill the theme and rep filters (after each analysis or import)."""
@@ -157,11 +200,15 @@ class NotesPane(LazyPane):
             page = search_notes(store, flt, theme)
             total = store.count_notes()
         if not worker.is_cancelled:
-            self.app.call_from_thread(self.show_page, page, total)
+            self.app.call_from_thread(self.show_page, page, total, theme == UNCLUSTERED)
 
-    def show_page(self, page: NotePage, total: int) -> None:
+    def show_page(self, page: NotePage, total: int, triage: bool = False) -> None:
         self.page = page
         table = self.query_one("#notes", DataTable)
+        keep = table.cursor_row if self.keep_cursor and triage == self.triage else 0
+        self.keep_cursor = False
+        if triage != self.triage:
+            self.set_columns(triage)
         empty = self.query_one("#notes-empty", Static)
         status = self.query_one("#notes-status", Static)
         show_empty_state(
@@ -178,6 +225,17 @@ class NotesPane(LazyPane):
         column = table.columns["text"]
         column.width, column.auto_width = room, False
         for r in page.rows:
+            if triage:
+                table.add_row(
+                    r.date or "",
+                    r.kind,
+                    Text("emerging", style="cyan") if r.emerging else Text("unclustered"),
+                    shorten(r.nearest_label or "", 24),
+                    Text("" if r.similarity is None else f"{r.similarity:.2f}", justify="right"),
+                    shorten(r.text, room),
+                    key=r.note_id,
+                )
+                continue
             table.add_row(
                 r.date or "",
                 r.kind,
@@ -188,13 +246,23 @@ class NotesPane(LazyPane):
                 key=r.note_id,
             )
         shown = len(page.rows)
-        text = Text(f"{page.total} of {total} notes match")
-        if page.total > shown:
-            text.append(f" · showing the newest {NOTE_LIMIT}: search to narrow", style="dim")
+        if triage:
+            many = "notes" if page.total != 1 else "note"
+            text = Text(f"{page.total} {many} without a theme, most similar to one first")
+            if page.total > shown:
+                text.append(f" (the first {NOTE_LIMIT})", style="dim")
+            text.append(" · c: assign to the closest theme · t: pick a theme", style="dim")
+        else:
+            text = Text(f"{page.total} of {total} notes match")
+            if page.total > shown:
+                text.append(f" · showing the newest {NOTE_LIMIT}: search to narrow", style="dim")
         status.update(text)
         body = self.query_one("#note-body", Static)
         if page.rows:
-            body.update(render_note(page.rows[0]))
+            keep = min(keep, len(page.rows) - 1)
+            if keep:
+                table.move_cursor(row=keep, animate=False)
+            body.update(render_note(page.rows[keep]))
         else:
             body.update(Text("No note matches the filters.", style="dim"))
 
@@ -255,3 +323,13 @@ class NotesPane(LazyPane):
         current = self.selected_note()
         if current and current.note_id == row.note_id:
             self.query_one("#note-body", Static).update(render_note(row, similar, message))
+
+    def action_move(self) -> None:
+        row = self.selected_note()
+        if row is not None:
+            self.app.move_note(row)
+
+    def action_assign_closest(self) -> None:
+        row = self.selected_note()
+        if row is not None:
+            self.app.assign_to_closest(row)

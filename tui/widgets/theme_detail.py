@@ -22,7 +22,7 @@ def render_detail(d: ThemeDetail) -> RenderableType:
     if d.score is not None:
         head.append(f"  gap score {d.score:.1f}", style="bold")
     parts.append(head)
-    if d.renamed_at and d.auto_label:
+    if d.renamed_at and d.auto_label and d.auto_label != d.label:
         parts.append(Text(f"renamed; the analysis called it “{d.auto_label}”", style="dim"))
     if d.keywords:
         parts.append(Text("keywords: " + ", ".join(d.keywords), style="cyan"))
@@ -94,7 +94,12 @@ def render_detail(d: ThemeDetail) -> RenderableType:
         parts.append(Rule("Largest deals", style="dim", align="left"))
         for deal, account, value in d.top_deals:
             parts.append(Text(f"  {deal}  {account or ''}  {money(value)}"))
-    parts.append(Text("\nenter: every note of this theme · r: rename", style="dim"))
+    if d.cluster_id == UNCLUSTERED:
+        parts.append(Text("\nenter: triage these notes (each with its closest theme)", style="dim"))
+    else:
+        parts.append(
+            Text("\nenter: every note of this theme · r: rename · M: merge · P: split", style="dim")
+        )
     return Group(*parts)
 
 

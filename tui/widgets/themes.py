@@ -64,8 +64,12 @@ def sort_value(row: ThemeRow, key: str):
 
 class ThemesPane(Vertical):
     BINDINGS = [
-        Binding("enter,o", "open_notes", "Notes of theme", id="open_notes"),
+        Binding(
+            "enter,o", "open_notes", "Notes", id="open_notes", tooltip="Every note of the theme"
+        ),
         Binding("r", "rename", "Rename", id="rename"),
+        Binding("M", "merge", "Merge", id="merge", tooltip="Merge this theme into another"),
+        Binding("P", "split", "Split", id="split", tooltip="Split this theme into parts"),
         Binding("s", "sort_next", "Sort", id="sort"),
         Binding("S", "sort_reverse", "Reverse", show=False),
         Binding("k", "next_kind", "Kind", show=False),
@@ -309,6 +313,27 @@ class ThemesPane(Vertical):
             self.app.notify("The unclustered notes are not a theme; they cannot be renamed.")
             return
         self.app.rename_theme(row.cluster_id, row.label)
+
+    def curated_row(self, what: str) -> ThemeRow | None:
+        """The selected theme, when it is one a person can change."""
+        row = self.selected_row()
+        if row is not None and row.cluster_id == UNCLUSTERED:
+            self.app.notify(
+                f"The unclustered notes are not a theme; they cannot be {what}. "
+                "Open them (enter) to assign each to a theme."
+            )
+            return None
+        return row
+
+    def action_merge(self) -> None:
+        row = self.curated_row("merged")
+        if row:
+            self.app.merge_theme(row.cluster_id, row.label)
+
+    def action_split(self) -> None:
+        row = self.curated_row("split")
+        if row:
+            self.app.split_theme(row.cluster_id, row.label)
 
     def action_sort_next(self) -> None:
         keys = [k for _, k in COLUMNS]
