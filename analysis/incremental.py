@@ -2,7 +2,7 @@
 
 A new note (imported, or typed by a rep) is embedded and compared with the
 current themes' centres. It joins the closest theme when it is at least as close
-to that centre as all but the least typical 5% of the theme's own notes
+to that centre as all but the least typical 2% of the theme's own notes
 (``themes.fit_threshold``, a bar each theme sets for itself), with a confidence:
 about the share of the theme's notes that sit no closer. Otherwise it waits in
 the *emerging* pool, shown with the theme it is closest to.

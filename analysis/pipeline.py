@@ -25,7 +25,7 @@ from analysis import cluster as clu
 from analysis.browse import load_facts
 from analysis.coverage import DEFAULT_GAP_THRESHOLD, match_cluster
 from analysis.embed import Embedder, SentenceTransformerEmbedder, embed_texts
-from analysis.label import keywords_by_cluster, make_labels, representative, scrub
+from analysis.label import name_clusters, representative, scrub
 from analysis.score import deal_values, demand_of, recent_cutoff, score_all
 from analysis.themes import (
     Curation,
@@ -404,8 +404,9 @@ def _save_themes(
     """Label the themes, match them to content, score them and save the run. Returns the gaps."""
     notes, vectors, texts, scrubbed = inp.notes, inp.vectors, inp.texts, inp.scrubbed
     report(Progress("labelling", 0, 1))
-    keywords = keywords_by_cluster(scrubbed, labels, extra_stop_words=stop_words)
-    names = make_labels(keywords)
+    themes = name_clusters(scrubbed, labels, extra_stop_words=stop_words)
+    keywords = {c: list(t.keywords) for c, t in themes.items()}
+    names = {c: t.label for c, t in themes.items()}
     curated_names = {
         c: v for c, v in Curation.from_edits(store.edits()).names.items() if c in keywords
     }

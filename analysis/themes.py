@@ -317,9 +317,12 @@ def fit_deciles(sims: np.ndarray) -> list[float]:
     return [round(float(q), 4) for q in np.quantile(sims, np.linspace(0, 1, 11))]
 
 
-# A newcomer joins a theme when it is at least as close to the centre as this share of the
-# theme's own notes are not: the bar is each theme's own, set by how spread its notes are.
-FIT_QUANTILE = 0.05
+# A newcomer joins a theme when it is at least as close to the centre as all but this share
+# of the theme's own notes: the bar is each theme's own, set by how spread its notes are.
+# On clinc150 (225 held-out queries against themes of the other 99%), 0.02 joined 95% of
+# them with 86% in a theme of their own intent, against 92% / 86% at 0.05 and 99% / 84% at
+# 0.0; out-of-scope queries joined 22% of the time at 0.02 and 47% at 0.0.
+FIT_QUANTILE = 0.02
 
 
 def fit_threshold(sims: np.ndarray) -> float:

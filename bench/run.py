@@ -3,7 +3,8 @@
     python bench/run.py [--quick] [--only NAME ...] [--out bench/results] [--eval DIR]
 
 Benchmarks: clustering (clinc150), gaps (covidfaq), embedding (throughput),
-incremental (re-analysis after 1% more notes). Each one runs in its own
+incremental (re-analysis, and placing new notes, after 1% more notes),
+stability (theme ids kept after 10% more notes). Each one runs in its own
 subprocess, so its peak RSS is its own and no benchmark inherits another's warm
 state; the parent collects the figures and writes ``latest.json`` and
 ``latest.md`` (``quick.json`` / ``quick.md`` with --quick, so a smoke run never
@@ -36,7 +37,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_EVAL = REPO.parent / "shared" / "eval"
 DEFAULT_OUT = REPO / "bench" / "results"
-BENCHMARKS = ("clustering", "gaps", "embedding", "incremental")
+BENCHMARKS = ("clustering", "gaps", "embedding", "incremental", "stability")
 EVAL_FILES = (
     "README.md",
     "clinc150/clinc150_flat.csv",
@@ -46,11 +47,21 @@ EVAL_FILES = (
 TARGETS = {
     "embedding_overhead": 0.05,  # gaplens embed_texts at most 5% slower than a bare encode
     "incremental_ratio": 0.15,  # re-analysis after +1% notes under 15% of a first analysis
+    # placing 1% new notes (assign_new_notes) under 5% of a full analysis (refit) of them all
+    "assign_ratio": 0.05,
+    # after +10% notes from the same themes, at least 90% of the themes keep their id
+    "theme_id_retention": 0.90,
+    # clinc150 clustering quality (the issue's bar)
+    "clustering_ari": 0.50,  # at least
+    "clustering_nmi": 0.86,  # at least
+    "clustering_unclustered": 0.10,  # at most
+    "clustering_clusters": (0.7, 1.5),  # clusters within these multiples of the true 150
 }
 GAP_SEEDS = (0, 1, 2)
 QUICK_PER_INTENT = 40  # --quick: 40 queries per intent (6,000 of 22,500)
 QUICK_EMBED_TEXTS = 5000
 HOLD_OUT_SHARE = 0.01
+STABILITY_HOLD_OUT = 0.10
 PASS_RETRIES = 2  # an embedding pass taken while others used > QUIET_SHARE is repeated
 
 _T0 = time.perf_counter()
@@ -251,6 +262,30 @@ def ingest_assets(store, path: Path, expected: int) -> float:
     return seconds
 
 
+def copy_workspace(store, source: Path, copies: list[Path]) -> None:
+    """Close ``store`` (its WAL is checkpointed into the file) and copy the workspace file.
+
+    Each copy starts from the very same state: same runs, same embedding cache.
+    """
+    store.close()
+    for suffix in ("-wal", "-shm"):  # a closed last connection leaves none; be safe anyway
+        side = source.with_name(source.name + suffix)
+        if side.exists() and side.stat().st_size:
+            raise RuntimeError(f"{side} still holds data after close; cannot copy the workspace")
+    for dest in copies:
+        shutil.copyfile(source, dest)
+
+
+def loaded_embedder():
+    """One SentenceTransformerEmbedder, loaded and run once, to pass to every timed step."""
+    from analysis.embed import SentenceTransformerEmbedder
+
+    embedder = SentenceTransformerEmbedder()
+    embedder.load()
+    embedder.encode(["warm up", "the loaded model"])  # not through a workspace: no cache entry
+    return embedder
+
+
 class StageClock:
     """An on_progress callback for run_analysis that timestamps each stage change."""
 
@@ -438,6 +473,7 @@ def bench_clustering(eval_dir: Path, work: Path, quick: bool) -> dict:
             "warmup_seconds": ref_warm_s,
         },
         "time_ratio": round(second_s / ref_s, 3),
+        "targets": clustering_targets(ours, len(set(y_true))),
         "warmup": warm,
         "notes": [
             "ARI/NMI over all notes; unclustered notes share one label.",
@@ -447,6 +483,41 @@ def bench_clustering(eval_dir: Path, work: Path, quick: bool) -> dict:
             "matching, saving); the reference is UMAP + HDBSCAN on in-memory vectors.",
         ],
     }
+
+
+def clustering_targets(scores: dict, true_clusters: int) -> list[dict]:
+    """The issue's clustering bar, each target beside the figure and whether it is met."""
+    low, high = TARGETS["clustering_clusters"]
+    ari, nmi = TARGETS["clustering_ari"], TARGETS["clustering_nmi"]
+    unclustered = TARGETS["clustering_unclustered"]
+    n = scores["clusters"]
+    return [
+        {
+            "what": "ARI",
+            "target": f">= {ari:.2f}",
+            "figure": f"{scores['ari']:.3f}",
+            "met": scores["ari"] >= ari,
+        },
+        {
+            "what": "NMI",
+            "target": f">= {nmi:.2f}",
+            "figure": f"{scores['nmi']:.3f}",
+            "met": scores["nmi"] >= nmi,
+        },
+        {
+            "what": "unclustered",
+            "target": f"<= {100 * unclustered:.0f}%",
+            "figure": f"{100 * scores['unclustered_share']:.1f}%",
+            "met": scores["unclustered_share"] <= unclustered,
+        },
+        {
+            "what": "clusters",
+            "target": f"{low}-{high}x of {true_clusters} "
+            f"({round(low * true_clusters)}-{round(high * true_clusters)})",
+            "figure": f"{n} ({n / true_clusters:.2f}x)",
+            "met": low * true_clusters <= n <= high * true_clusters,
+        },
+    ]
 
 
 def _time_exact_knn(vectors, k: int) -> float:
@@ -764,17 +835,23 @@ def bench_incremental(eval_dir: Path, work: Path, quick: bool) -> dict:
         work / "clinc_extra.csv", ["id", "text"], [[r["id"], r["text"]] for r in extra]
     )
 
-    store = Store(work / "incremental.db")
+    db = work / "incremental.db"
+    store = Store(db)
     ingest_notes(store, base_csv, len(base))
     first, first_s, first_parts, first_others = timed_analysis(
         store, "first analysis from an empty workspace"
     )
     extra_ingest_s = ingest_notes(store, extra_csv, len(extra))
+    # copies taken before any path runs: each starts with the new notes not embedded
+    copies = {k: work / f"incremental_{k}.db" for k in ("assign", "full", "default")}
+    copy_workspace(store, db, list(copies.values()))
+    store = Store(db)
     second, second_s, second_parts, second_others = timed_analysis(
         store, f"second analysis after +{len(extra)} notes"
     )
     l1, l2 = labels_of(store, first.run_id), labels_of(store, second.run_id)
     store.close()
+    assign = _assign_vs_full(copies, first.run_id, rows, base, extra)
 
     truth = {r["id"]: r["intent"] for r in rows}
     old = [r["id"] for r in base]
@@ -820,15 +897,144 @@ def bench_incremental(eval_dir: Path, work: Path, quick: bool) -> dict:
         "new_notes_in_own_intent_cluster": new_in_own_intent,
         "old_notes_clustered_second": int(np.sum(b >= 0)),
         "old_notes_in_own_intent_cluster_second": old_in_own_intent,
+        "assign": assign,
         "warmup": warm,
         "notes": [
             "Both runs call run_analysis with defaults and no embedder, so each loads the model "
             "as a CLI run would; torch is imported and numba compiled beforehand (warm-up), so "
             "neither run pays one-off import/JIT costs.",
+            "Placing the new notes: the workspace file is copied right after the new notes are "
+            "imported (before any path embeds them), so assign_new_notes, the full re-analysis "
+            "(refit=True) and the default re-analysis each start from the same state and each "
+            "embeds the same new notes; all three get the same already-loaded "
+            "SentenceTransformerEmbedder.",
+            "Own-intent share: a note counts when the majority intent of the theme it is in "
+            "(counted over the old notes only, so new notes do not vote for themselves) is its "
+            "own intent.",
             "Same cluster: clusters of the two runs matched one-to-one (Hungarian, on the "
             "contingency table of the old notes), unclustered matched to unclustered; a note "
             "counts as kept when its two clusters are a matched pair.",
         ],
+    }
+
+
+def _assign_vs_full(
+    copies: dict[str, Path], first_run: int, rows: list[dict], base: list[dict], extra: list[dict]
+) -> dict:
+    """assign_new_notes against a full re-analysis of the same workspace (refit, and default)."""
+    from analysis.incremental import assign_new_notes
+    from gaplens.store import Store
+
+    truth = {r["id"]: r["intent"] for r in rows}
+    old = [r["id"] for r in base]
+    new_ids = [r["id"] for r in extra]
+    embedder = loaded_embedder()
+
+    store = Store(copies["assign"])
+    wait_for_quiet("assign_new_notes")
+    with CpuMeter() as meter:
+        placed = assign_new_notes(store, embedder=embedder)
+    assign_s, assign_others = meter.seconds, meter.others
+    first_labels = labels_of(store, first_run)  # the first run, updated in place
+    store.close()
+    log(
+        f"assign_new_notes: {assign_s:.2f}s, {placed.joined} joined, {placed.emerging} "
+        f"emerging, {placed.embedded} embedded; others' CPU {_pct(assign_others)}"
+    )
+    assert placed.run_id == first_run and len(placed.placements) == len(extra)
+
+    timings = {}
+    for key, refit in (("full", True), ("default", False)):
+        store = Store(copies[key])
+        result, seconds, parts, others = timed_analysis(
+            store,
+            f"{'full re-analysis (refit)' if refit else 'default re-analysis'} after "
+            f"+{len(extra)} notes, loaded embedder",
+            embedder=embedder,
+            refit=refit,
+        )
+        timings[key] = {
+            "seconds": round(seconds, 3),
+            "breakdown": parts,
+            "others_cpu": others,
+            "reused_map": result.reused_map,
+            "embedded": result.embedded,
+            "labels": labels_of(store, result.run_id),
+            "clusters": result.n_clusters,
+        }
+        store.close()
+    assert timings["full"]["embedded"] == placed.embedded == timings["default"]["embedded"], (
+        "the paths embedded different numbers of texts: "
+        f"{placed.embedded}, {timings['full']['embedded']}, {timings['default']['embedded']}"
+    )
+
+    full = timings["full"]["labels"]
+    maj_first = _majority_intent(old, [first_labels[i] for i in old], truth)
+    maj_full = _majority_intent(old, [full[i] for i in old], truth)
+    joined = [p for p in placed.placements if p.theme_id is not None]
+    emerging = [p for p in placed.placements if p.theme_id is None]
+
+    def share(hits: int, of: int) -> float | None:
+        return round(hits / of, 4) if of else None
+
+    own_first = sum(1 for p in joined if maj_first.get(p.theme_id) == truth[p.note_id])
+    own_full_theme = sum(1 for p in joined if maj_full.get(p.theme_id) == truth[p.note_id])
+    full_own = sum(
+        1
+        for p in joined
+        if full[p.note_id] >= 0 and maj_full.get(full[p.note_id]) == truth[p.note_id]
+    )
+    full_own_all = sum(1 for i in new_ids if full[i] >= 0 and maj_full.get(full[i]) == truth[i])
+    same_id = sum(1 for p in joined if full[p.note_id] == p.theme_id)
+    nearest_own = sum(1 for p in emerging if maj_first.get(p.nearest_id) == truth[p.note_id])
+    emerging_full_own = sum(
+        1
+        for p in emerging
+        if full[p.note_id] >= 0 and maj_full.get(full[p.note_id]) == truth[p.note_id]
+    )
+    full_s, default_s = timings["full"]["seconds"], timings["default"]["seconds"]
+    ratio = assign_s / full_s
+    log(
+        f"assign / full = {100 * ratio:.1f}%, assign / default = {100 * assign_s / default_s:.1f}%;"
+        f" joined in own-intent theme {own_first} of {len(joined)} "
+        f"(full re-analysis: {full_own})"
+    )
+    return {
+        "n_new": len(extra),
+        "seconds": round(assign_s, 3),
+        "others_cpu": assign_others,
+        "embedded": placed.embedded,
+        "full_seconds": full_s,
+        "full_breakdown": timings["full"]["breakdown"],
+        "full_others_cpu": timings["full"]["others_cpu"],
+        "full_reused_map": timings["full"]["reused_map"],
+        "full_clusters": timings["full"]["clusters"],
+        "default_seconds": default_s,
+        "default_breakdown": timings["default"]["breakdown"],
+        "default_others_cpu": timings["default"]["others_cpu"],
+        "default_reused_map": timings["default"]["reused_map"],
+        "ratio_full": round(ratio, 4),
+        "ratio_default": round(assign_s / default_s, 4),
+        "target_ratio": TARGETS["assign_ratio"],
+        "meets_target": ratio < TARGETS["assign_ratio"],
+        "joined": len(joined),
+        "emerging": len(emerging),
+        "joined_share": share(len(joined), len(extra)),
+        "pool_after": placed.pool,
+        "due_after": placed.due,
+        "joined_own_intent_first_majority": own_first,
+        "joined_own_intent_full_majority": own_full_theme,
+        "joined_own_intent_share": share(own_first, len(joined)),
+        "joined_own_intent_full_majority_share": share(own_full_theme, len(joined)),
+        "full_on_joined_clustered": sum(1 for p in joined if full[p.note_id] >= 0),
+        "full_on_joined_own_intent": full_own,
+        "full_on_joined_own_intent_share": share(full_own, len(joined)),
+        "joined_same_id_in_full": same_id,
+        "full_new_clustered": sum(1 for i in new_ids if full[i] >= 0),
+        "full_new_own_intent": full_own_all,
+        "full_new_own_intent_share": share(full_own_all, len(extra)),
+        "emerging_nearest_own_intent": nearest_own,
+        "emerging_full_own_intent": emerging_full_own,
     }
 
 
@@ -855,11 +1061,172 @@ def _majority_intent(ids: list[str], labels, truth: dict[str, str]) -> dict[int,
     return {c: cnt.most_common(1)[0][0] for c, cnt in counts.items()}
 
 
+# -- 5. stability -------------------------------------------------------------------------------
+
+
+def bench_stability(eval_dir: Path, work: Path, quick: bool) -> dict:
+    import numpy as np
+
+    from gaplens.store import Store
+
+    rows = load_clinc(eval_dir, quick)
+    n_hold = int(round(STABILITY_HOLD_OUT * len(rows)))
+    held = set(np.random.default_rng(0).permutation(len(rows))[:n_hold].tolist())
+    base = [r for i, r in enumerate(rows) if i not in held]
+    extra = [r for i, r in enumerate(rows) if i in held]
+    warm = {"jit_s": warm_jit(), "model_s": warm_model()}
+    embedder = loaded_embedder()
+    base_csv = write_csv(
+        work / "stability_base.csv", ["id", "text"], [[r["id"], r["text"]] for r in base]
+    )
+    extra_csv = write_csv(
+        work / "stability_extra.csv", ["id", "text"], [[r["id"], r["text"]] for r in extra]
+    )
+    db = work / "stability.db"
+    store = Store(db)
+    ingest_notes(store, base_csv, len(base))
+    first, first_s, first_parts, first_others = timed_analysis(
+        store, f"first analysis of {len(base)} notes", embedder=embedder
+    )
+    ingest_notes(store, extra_csv, len(extra))
+    copies = {k: work / f"stability_{k}.db" for k in ("default", "refit")}
+    copy_workspace(store, db, list(copies.values()))
+
+    truth = {r["id"]: r["intent"] for r in rows}
+    old = [r["id"] for r in base]
+    everyone = old + [r["id"] for r in extra]
+    out: dict = {}
+    for key, refit in (("default", False), ("refit", True)):
+        store = Store(copies[key])
+        second, second_s, second_parts, second_others = timed_analysis(
+            store,
+            f"second analysis ({key}) after +{len(extra)} notes",
+            embedder=embedder,
+            refit=refit,
+        )
+        l1, l2 = labels_of(store, first.run_id), labels_of(store, second.run_id)
+        themes1 = {c["cluster_id"] for c in store.clusters(first.run_id)}
+        themes2 = {c["cluster_id"] for c in store.clusters(second.run_id)}
+        changes: dict[str, int] = {}
+        for c in store.changes(second.run_id):
+            changes[c["change"]] = changes.get(c["change"], 0) + 1
+        canonical = [
+            n["note_id"]
+            for n in sorted(store.notes(), key=lambda n: (n["text_hash"], n["note_id"]))
+        ]
+        store.close()
+        a = np.array([l1[i] for i in old])
+        b = np.array([l2[i] for i in old])
+        kept_ids = themes1 & themes2
+        plural = _plurality_kept(a, b)
+        old_set = set(old)
+        naive1 = _by_size(l1, [i for i in canonical if i in old_set])
+        naive2 = _by_size(l2, canonical)
+        naive = _plurality_kept(
+            np.array([naive1[i] for i in old]), np.array([naive2[i] for i in old])
+        )
+        clustered_before = a >= 0
+        out[key] = {
+            "seconds": round(second_s, 2),
+            "breakdown": second_parts,
+            "others_cpu": second_others,
+            "reused_map": second.reused_map,
+            "embedded": second.embedded,
+            "scores": partition_scores([truth[i] for i in everyone], [l2[i] for i in everyone]),
+            "themes_first": len(themes1),
+            "themes_second": len(themes2),
+            "ids_kept": len(kept_ids),
+            "id_retention": round(len(kept_ids) / len(themes1), 4) if themes1 else None,
+            "meets_target": bool(themes1)
+            and len(kept_ids) / len(themes1) >= TARGETS["theme_id_retention"],
+            "plurality_kept": plural,
+            "plurality_retention": round(plural / len(themes1), 4) if themes1 else None,
+            "naive_clusters_first": len(set(naive1.values()) - {-1}),
+            "naive_plurality_kept": naive,
+            "naive_retention": round(naive / max(1, len(set(naive1.values()) - {-1})), 4),
+            "old_clustered_first": int(clustered_before.sum()),
+            "old_same_id": int(np.sum(clustered_before & (a == b))),
+            "old_same_id_share": round(
+                float(np.mean(a[clustered_before] == b[clustered_before])), 4
+            )
+            if clustered_before.any()
+            else None,
+            "changes": changes,
+        }
+        r = out[key]
+        log(
+            f"{key}: {r['ids_kept']} of {r['themes_first']} theme ids kept "
+            f"({100 * r['id_retention']:.1f}%); plurality {100 * r['plurality_retention']:.1f}%, "
+            f"naive numbering {100 * r['naive_retention']:.1f}%; old notes same id "
+            f"{100 * r['old_same_id_share']:.1f}%; changes {changes}"
+        )
+    first_scores = partition_scores([truth[i] for i in old], [l1[i] for i in old])
+    return {
+        "dataset": f"clinc150 in-scope, {len(base)} notes then +{len(extra)} "
+        f"({100 * STABILITY_HOLD_OUT:.0f}%, seed 0)",
+        "n_first": len(base),
+        "n_added": len(extra),
+        "first_seconds": round(first_s, 2),
+        "first_breakdown": first_parts,
+        "first_others_cpu": first_others,
+        "first_embedded": first.embedded,
+        "first": first_scores,
+        "default": out["default"],
+        "refit": out["refit"],
+        "target_retention": TARGETS["theme_id_retention"],
+        "warmup": warm,
+        "notes": [
+            f"{100 * STABILITY_HOLD_OUT:.0f}% of the rows held out with "
+            "numpy.random.default_rng(0).permutation; the first analysis (defaults) runs on the "
+            "rest; the held-out rows are then imported, the workspace file copied twice, and "
+            "each copy analysed again: (a) defaults (which reuse the map when the new notes "
+            "are at most 10% of the known ones), (b) refit=True (a fresh UMAP). Every run "
+            "gets the same loaded embedder; the first run's time includes embedding its "
+            "notes, the second runs' the new notes.",
+            "Theme ids kept: first-run theme ids that still exist in the second run. Stricter, "
+            "'mostly stayed': first-run themes whose old notes' most common theme in the second "
+            "run is the same id (unclustered counts as a theme of its own here).",
+            "Naive numbering (BERTopic, old gaplens): clusters numbered 0.. by size in each run "
+            "(ties by first member in the canonical note order, as analysis.cluster does); a "
+            "number is kept when its first-run notes' most common number in the second run is "
+            "the same: the same 'mostly stayed' test, without the matching.",
+            "Old notes under the same id: of the old notes in a theme after the first run, the "
+            "share in the theme with the same id after the second.",
+        ],
+    }
+
+
+def _by_size(labels: dict[str, int], canonical: list[str]) -> dict[str, int]:
+    """Relabel a run's clusters 0.. by size, ties by first member in canonical order."""
+    sizes: dict[int, int] = {}
+    first_at: dict[int, int] = {}
+    for pos, i in enumerate(canonical):
+        c = labels[i]
+        if c >= 0:
+            sizes[c] = sizes.get(c, 0) + 1
+            first_at.setdefault(c, pos)
+    order = sorted(sizes, key=lambda c: (-sizes[c], first_at[c]))
+    number = {c: k for k, c in enumerate(order)}
+    return {i: number.get(labels[i], -1) for i in canonical}
+
+
+def _plurality_kept(a, b) -> int:
+    """Clusters of ``a`` whose members' most common label in ``b`` (-1 included) is the same."""
+    from collections import Counter
+
+    members: dict[int, Counter] = {}
+    for x, y in zip(a.tolist(), b.tolist(), strict=True):
+        if x >= 0:
+            members.setdefault(x, Counter())[y] += 1
+    return sum(1 for x, cnt in members.items() if cnt.most_common(1)[0][0] == x)
+
+
 RUNNERS = {
     "clustering": bench_clustering,
     "gaps": bench_gaps,
     "embedding": bench_embedding,
     "incremental": bench_incremental,
+    "stability": bench_stability,
 }
 
 
@@ -978,6 +1345,24 @@ def render_clustering(r: dict, refs: dict) -> list[str]:
     rows += reference_rows(refs, "clinc150", header)
     out = md_table(header, rows)
     out += ["", f"True clusters: {r['true_clusters']}.", ""]
+    # recomputed from the figures, so results stored before the targets existed show them too
+    targets = clustering_targets(g, r["true_clusters"])
+    ref_targets = clustering_targets(ref, r["true_clusters"])
+    out += md_table(
+        ["target (gaplens defaults, clinc150)", "bar", "gaplens", "status", "BERTopic-style ref."],
+        [
+            [
+                t["what"],
+                t["target"],
+                t["figure"],
+                "met" if t["met"] else "**not met**",
+                f"{rt['figure']} ({'met' if rt['met'] else 'not met'})",
+            ]
+            for t, rt in zip(targets, ref_targets, strict=True)
+        ],
+    )
+    met = sum(t["met"] for t in targets)
+    out += ["", f"**Clustering targets met: {met} of {len(targets)}.**", ""]
     b = g["breakdown_cached"]
     out += md_table(
         ["timing", "seconds"],
@@ -1173,6 +1558,210 @@ def render_incremental(r: dict, refs: dict) -> list[str]:
         f"Importing the new notes: {r['extra_ingest_seconds']:.2f}s "
         "(not in the second run's time).",
     ]
+    if "assign" in r:
+        out += [""] + render_assign(r["assign"])
+    return out
+
+
+def render_assign(a: dict) -> list[str]:
+    """Placing the new notes at once (assign_new_notes) against a full re-analysis."""
+    status = "met" if a["meets_target"] else "**missed**"
+    phases = ("embed", "reduce", "hdbscan", "label", "match", "save")
+
+    def pct(hits, of) -> str:
+        return "—" if not of else f"{hits} of {of} ({100 * hits / of:.1f}%)"
+
+    out = [
+        f"Placing the {a['n_new']} new notes at once, on copies of the same workspace "
+        "(same loaded embedder, each path embeds the same new notes):",
+        "",
+    ]
+    out += md_table(
+        [
+            "path",
+            "wall, s (others' CPU)",
+            "embed / reduce / HDBSCAN / label / match / save (s)",
+            "embedded",
+            "assign / this",
+        ],
+        [
+            [
+                "**`assign_new_notes`** (nearest theme centre, or emerging)",
+                f"{a['seconds']:.2f} ({_pct(a['others_cpu'])})",
+                "—",
+                a["embedded"],
+                "—",
+            ],
+            [
+                "full re-analysis, `run_analysis(refit=True)` (fresh map)",
+                f"{a['full_seconds']:.2f} ({_pct(a['full_others_cpu'])})",
+                " / ".join(fmt(a["full_breakdown"].get(k), 1) for k in phases),
+                a["embedded"],
+                f"**{100 * a['ratio_full']:.1f}%**",
+            ],
+            [
+                f"default re-analysis, `run_analysis()` (map reused: "
+                f"{fmt(a['default_reused_map'])})",
+                f"{a['default_seconds']:.2f} ({_pct(a['default_others_cpu'])})",
+                " / ".join(fmt(a["default_breakdown"].get(k), 1) for k in phases),
+                a["embedded"],
+                f"{100 * a['ratio_default']:.1f}%",
+            ],
+        ],
+    )
+    j = a["joined"]
+    out += [
+        "",
+        f"**Assigning 1% new notes / a full analysis: {100 * a['ratio_full']:.1f}%** (target: "
+        f"under {100 * a['target_ratio']:.0f}%; {status}).",
+        "",
+    ]
+    out += md_table(
+        ["placement quality (new notes)", "assign_new_notes", "full re-analysis (refit)"],
+        [
+            [
+                "placed in a theme",
+                f"joined {pct(j, a['n_new'])}; emerging {a['emerging']}",
+                f"clustered {pct(a['full_new_clustered'], a['n_new'])}",
+            ],
+            [
+                "joined notes in a theme whose majority intent (first run) is theirs",
+                pct(a["joined_own_intent_first_majority"], j),
+                "—",
+            ],
+            [
+                "joined notes in a theme whose majority intent (full re-analysis) is theirs",
+                pct(a["joined_own_intent_full_majority"], j),
+                pct(a["full_on_joined_own_intent"], j) + " (the same notes' clusters there)",
+            ],
+            [
+                "all new notes in a theme whose majority intent is theirs",
+                pct(a["joined_own_intent_first_majority"], a["n_new"]),
+                pct(a["full_new_own_intent"], a["n_new"]),
+            ],
+            [
+                "joined notes with the same theme id in the full re-analysis",
+                pct(a["joined_same_id_in_full"], j),
+                "",
+            ],
+            [
+                "emerging notes: nearest theme's majority intent is theirs / full "
+                "re-analysis put them in an own-intent theme",
+                f"{a['emerging_nearest_own_intent']} of {a['emerging']}",
+                f"{a['emerging_full_own_intent']} of {a['emerging']}",
+            ],
+        ],
+    )
+    out += [
+        "",
+        f"After placing: {a['pool_after']} notes in the emerging pool; full analysis due: "
+        f"{a['due_after'] or 'no'}.",
+    ]
+    return out
+
+
+def render_stability(r: dict, refs: dict) -> list[str]:
+    phases = ("embed", "reduce", "hdbscan", "label", "match", "save")
+
+    def run_row(label, seconds, others, parts, notes, scores):
+        return [
+            label,
+            notes,
+            f"{seconds:.1f} ({_pct(others)})",
+            " / ".join(fmt(parts.get(k), 1) for k in phases),
+            scores["clusters"],
+            fmt(scores["unclustered_share"], pct=True),
+            fmt(scores["ari"]),
+            fmt(scores["nmi"]),
+        ]
+
+    n_all = r["n_first"] + r["n_added"]
+    out = md_table(
+        [
+            "run",
+            "notes",
+            "wall, s (others' CPU)",
+            "embed / reduce / HDBSCAN / label / match / save (s)",
+            "clusters",
+            "unclustered",
+            "ARI",
+            "NMI",
+        ],
+        [
+            run_row(
+                "first, defaults",
+                r["first_seconds"],
+                r["first_others_cpu"],
+                r["first_breakdown"],
+                r["n_first"],
+                r["first"],
+            ),
+        ]
+        + [
+            run_row(
+                f"second, {label} (map reused: {fmt(r[k]['reused_map'])})",
+                r[k]["seconds"],
+                r[k]["others_cpu"],
+                r[k]["breakdown"],
+                n_all,
+                r[k]["scores"],
+            )
+            for k, label in (("default", "(a) defaults"), ("refit", "(b) refit=True"))
+        ],
+    )
+    kinds = ("new", "grown", "shrunk", "same", "merged", "split", "vanished")
+    rows = []
+    for k, label in (("default", "(a) defaults"), ("refit", "(b) refit=True")):
+        x = r[k]
+        rows.append(
+            [
+                f"gaplens, {label}",
+                f"**{x['ids_kept']} of {x['themes_first']} ({100 * x['id_retention']:.1f}%)**",
+                f"{x['plurality_kept']} of {x['themes_first']} "
+                f"({100 * x['plurality_retention']:.1f}%)",
+                f"{x['old_same_id']} of {x['old_clustered_first']} "
+                f"({100 * x['old_same_id_share']:.1f}%)",
+                " / ".join(str(x["changes"].get(c, 0)) for c in kinds),
+            ]
+        )
+        rows.append(
+            [
+                f"naive numbering by size (BERTopic, old gaplens), {label}",
+                "—",
+                f"{x['naive_plurality_kept']} of {x['naive_clusters_first']} "
+                f"({100 * x['naive_retention']:.1f}%)",
+                "—",
+                "—",
+            ]
+        )
+    out += [""]
+    out += md_table(
+        [
+            "second run",
+            "theme ids kept",
+            "themes whose notes mostly stayed under the id",
+            "old notes under the same id",
+            "changes: " + " / ".join(kinds),
+        ],
+        rows,
+    )
+    out += [""]
+    if not r["default"]["reused_map"]:
+        out += [
+            f"(a) did not reuse the map: the {r['n_added']} new notes are "
+            f"{100 * r['n_added'] / r['n_first']:.1f}% of the {r['n_first']} notes already "
+            "mapped, above the pipeline's REUSE_MAX_NEW_SHARE (10% of the known notes), so "
+            "(a) fitted a fresh map just as (b) did.",
+            "",
+        ]
+    for k, label in (("default", "(a) defaults"), ("refit", "(b) refit=True")):
+        x = r[k]
+        status = "met" if x["meets_target"] else "**not met**"
+        out.append(
+            f"- **{label}: {100 * x['id_retention']:.1f}% of themes keep their id** (target: "
+            f"at least {100 * r['target_retention']:.0f}%; {status}); naive numbering keeps "
+            f"{100 * x['naive_retention']:.1f}%."
+        )
     return out
 
 
@@ -1181,6 +1770,7 @@ RENDER = {
     "gaps": render_gaps,
     "embedding": render_embedding,
     "incremental": render_incremental,
+    "stability": render_stability,
 }
 
 

@@ -143,6 +143,16 @@ async def test_the_tui_on_the_demo_with_the_real_model(demo_db):
         assert any(w in best.label.lower() for w in ("sso", "saml", "okta", "scim", "sign"))
 
 
+def _members(store, run_id: int) -> dict[int, set[str]]:
+    out: dict[int, set[str]] = {}
+    for note_id, cid in store.db.execute(
+        "select note_id, cluster_id from assignments where run_id = ? and cluster_id is not null",
+        [run_id],
+    ).fetchall():
+        out.setdefault(cid, set()).add(note_id)
+    return out
+
+
 def _plain(renderable) -> str:
     from rich.console import Console
 
@@ -170,13 +180,23 @@ def test_demo_themes_keep_their_ids_and_edits_through_a_refit(demo_db, tmp_path)
         before = {c["cluster_id"]: c for c in store.clusters(store.latest_run()["id"])}
         big = sorted(before, key=lambda t: -before[t]["size"])
         target, source = big[0], big[1]
-        merge_themes(store, target, [source])
+        merged = merge_themes(store, target, [source])
+        members = _members(store, merged.run_id)
         result = run_analysis(store, refit=True, stop_words=["orbitly"])
         after = {c["cluster_id"]: c for c in store.clusters(result.run_id)}
         kept = [t for t in before if t in after and t != source]
         assert len(kept) >= 0.9 * (len(before) - 1), (len(kept), len(before))
         assert source not in after
-        assert after[target]["size"] >= before[target]["size"] + 0.8 * before[source]["size"]
+        # a fresh map moves some notes between themes anyway (about 12% on clinc150); the
+        # merged theme's notes stay together and in it, not regrouped under a new id
+        now = _members(store, result.run_id)
+        stayed = len(members[target] & now[target]) / len(members[target])
+        assert stayed >= 0.85, stayed
+        assert all(
+            len(members[target] & notes) < 0.1 * len(members[target])
+            for t, notes in now.items()
+            if t != target
+        )
         assert after[target]["label"] == before[target]["label"]
 
         store.insert_notes(
