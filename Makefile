@@ -18,6 +18,8 @@ test: $(VENV)/.installed-test
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/shapes.py
+	$(BIN)/python bench/labels.py
 	$(BIN)/python bench/tui.py
 
 lint: $(VENV)/.installed-test

@@ -92,7 +92,7 @@ def build_shapes(clinc_labels: np.ndarray, quick: bool) -> list[tuple[str, str, 
 
 
 def oos_figures(truth: np.ndarray, labels: np.ndarray) -> dict:
-    """Out-of-scope rows: share left unclustered, share inside a cluster whose majority is an intent."""
+    """Out-of-scope rows: the share left unclustered, and the share in an intent cluster."""
     oos = truth == "oos"
     in_intent = 0
     for c in set(labels[labels >= 0].tolist()):
