@@ -72,8 +72,8 @@ def rename_theme(store: Store, theme_id: int, name: str, who: str | None = None)
     ).fetchone()
     if clash:
         raise CurationError(
-            f"theme {clash[0]} is already called '{name}': merge them instead "
-            f"(gaplens themes merge {clash[0]} {theme_id}) or choose another name"
+            f"theme {clash[0]} is already called '{name}': merge the two themes instead, "
+            "or choose another name"
         )
     with store.db.atomic():
         store.rename_cluster(run["id"], theme_id, name)
@@ -111,7 +111,8 @@ def move_notes(
         raise CurationError(
             f"not in the current analysis: {', '.join(missing[:5])}"
             + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
-            + " (a note that is not analysed yet gets a theme with 'gaplens analyze --incremental')"
+            + " (a note not analysed yet is placed in a theme first, on import or by an"
+            " incremental analysis)"
         )
     moving = [n for n in note_ids if current[n] != theme_id]
     with store.db.atomic():

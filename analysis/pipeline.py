@@ -235,7 +235,7 @@ def rebuild_run(
             ]
         )
         labels_arr = np.array(labels, dtype=np.int64)
-        n_gaps = _save_themes(
+        _save_themes(
             store,
             run_id,
             inp,
@@ -257,7 +257,6 @@ def rebuild_run(
             n_assets=len(inp.asset_ids),
             seconds=round(time.perf_counter() - started, 3),
         )
-        del n_gaps
         load_facts(store, run_id)
         return run_id
     except BaseException as exc:

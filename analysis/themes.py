@@ -8,13 +8,14 @@ link attached to a theme survives re-analysis. New ids are never reused.
 Matching (``match_clusters``), on the notes both runs share:
 - member overlap first: pairs of (new cluster, old theme) are taken greedily,
   largest overlap first, one-to-one, when the overlap holds most of the new
-  cluster's known notes or most of the old theme's notes. A theme that split
+  cluster's notes or most of the old theme's notes. A theme that split
   keeps its id on the larger part; of two themes that merged, the larger one's
-  id lives on;
-- then centroids, for clusters with too few shared notes to tell (the notes
-  they were built from were deleted): mutual nearest centroids with a cosine
-  of at least ``CENTROID_MATCH`` (the same theme recomputed from other notes
-  lands well above it; two different themes of one product rarely do).
+  id lives on; a cluster of mostly new notes is a new theme even when it holds
+  a few of an old theme's;
+- then centroids, for clusters the shared notes did not place (the notes an
+  old theme was built from were deleted): mutual nearest centroids with a
+  cosine of at least ``CENTROID_MATCH`` (the same theme recomputed from other
+  notes lands well above it; two different themes of one product rarely do).
 
 People's edits (``Curation``, read from ``theme_edits``) are then replayed on the
 new labels, oldest first in effect:
@@ -47,7 +48,7 @@ MOSTLY = 0.5
 @dataclass(frozen=True)
 class Match:
     ids: dict[int, int]  # fresh cluster -> theme id (old id when matched, else a new one)
-    origin: dict[int, int]  # fresh cluster -> the old theme most of its known notes came from
+    origin: dict[int, int]  # fresh cluster -> the old theme most of its notes came from
 
 
 def match_clusters(
@@ -68,10 +69,10 @@ def match_clusters(
     pairs = defaultdict(int)
     for o, n in zip(old[both].tolist(), new[both].tolist(), strict=True):
         pairs[(n, o)] += 1
-    known = defaultdict(int)  # fresh cluster -> its notes that were in some old theme
+    size = defaultdict(int)  # fresh cluster -> its notes, old and new
     old_size = defaultdict(int)
-    for (n, _), count in pairs.items():
-        known[n] += count
+    for n in new[new >= 0].tolist():
+        size[n] += 1
     for o in old[old >= 0].tolist():
         old_size[o] += 1
 
@@ -79,16 +80,21 @@ def match_clusters(
     taken: set[int] = set()
     origin: dict[int, int] = {}
     for (n, o), count in sorted(pairs.items(), key=lambda kv: (-kv[1], kv[0])):
-        if count >= MOSTLY * known[n] and n not in origin:
+        # most of the fresh cluster was this old theme: it grew out of it
+        grew_out = count >= MOSTLY * size[n]
+        if grew_out and n not in origin:
             origin[n] = o
         if n in ids or o in taken:
             continue
-        if count >= MOSTLY * known[n] or count >= MOSTLY * old_size[o]:
+        # it continues the old theme when most of one is in the other; a fresh cluster of
+        # mostly new notes holding a few of an old theme's is a new theme, not that one
+        if grew_out or count >= MOSTLY * old_size[o]:
             ids[n] = o
             taken.add(o)
 
-    # centroids, for clusters the shared notes could not place
-    open_new = [n for n in fresh if n not in ids and known[n] < 3]
+    # centroids, for clusters the shared notes could not place (their old notes were
+    # deleted, or came back under other ids)
+    open_new = [n for n in fresh if n not in ids]
     open_old = [o for o in old_centroids if o not in taken]
     if open_new and open_old:
         a = np.vstack([new_centroids[n] for n in open_new])

@@ -55,8 +55,10 @@ FIRST_DAY, DAYS = date(2025, 7, 1), 549  # 2025Q3 .. 2026Q4
 TICK, QUIET = 0.005, 0.5  # stall monitor period; settled = this long without work
 KINDS = {"call-note": 0.4, "objection": 0.25, "loss-reason": 0.15, "question": 0.2}
 COMPETITORS = ("Zentrix", "Deskwise", "Casebloom", "Helpora", "Tickstream")
-WHO = ("the CFO|their IT lead|the VP of Support|procurement|our champion|the security team|"
-       "the admin|their CTO|the head of CX|the ops manager|legal|the support director")
+WHO = (
+    "the CFO|their IT lead|the VP of Support|procurement|our champion|the security team|"
+    "the admin|their CTO|the head of CX|the ops manager|legal|the support director"
+)
 OPENERS = {
     "call-note": "On the call {who} said|Discovery call:|Demo follow-up:|Weekly sync with {who}:|"
     "Pilot review:|Check-in call:|Intro call, {who} mentioned|In the demo {who} noted",
@@ -67,11 +69,13 @@ OPENERS = {
     "question": "{who} asked:|Question from {who}:|Can we confirm for {who}:|Open question:|"
     "{who} wants to know:|Follow-up question:|Asked in the demo:|Question in the RFP:",
 }
-CLOSERS = ("|Need an answer before the next call.|Follow up with a one-pager.|Blocking the deal.|"
-           "Asked for a reference customer.|They want it in writing.|Send the doc by Friday.|"
-           "Came up twice.|{comp} showed this in their demo.|Escalate to the AE.|Could slip a "
-           "quarter.|Champion is on our side.|Needs a call with product.|Revisit after the pilot.|"
-           "Not a dealbreaker yet.|Raised by {n} people on the call.")
+CLOSERS = (
+    "|Need an answer before the next call.|Follow up with a one-pager.|Blocking the deal.|"
+    "Asked for a reference customer.|They want it in writing.|Send the doc by Friday.|"
+    "Came up twice.|{comp} showed this in their demo.|Escalate to the AE.|Could slip a "
+    "quarter.|Champion is on our side.|Needs a call with product.|Revisit after the pilot.|"
+    "Not a dealbreaker yet.|Raised by {n} people on the call."
+)
 TOPICS = """pricing: price, pricing, discount, seats, budget, cost
 per-seat price too high for {n} agents|a volume discount past {n} seats|{comp} quoted 30% less
 no enterprise price on the site|the price before the budget meeting|a free tier for small teams
@@ -160,11 +164,16 @@ def build_workspace(path: Path, n_notes: int, seed: int = 0) -> dict:
     who, closers = WHO.split("|"), CLOSERS.split("|")
     openers = {k: v.split("|") for k, v in OPENERS.items()}
     n_deals, n_acc = max(1, n_notes // 5), max(1, n_notes // 25)
-    reps = [f"{a} {b}" for a in "Ana Ben Chloe Dev Eli Fay Gus Hana".split()
-            for b in "Ortiz Klein Moreau Patel Sato".split()]
-    accounts = [f"{rng.choice(['Acme', 'Birch', 'Delta', 'Lumen', 'Harbor', 'Kestrel'])} "
-                f"{rng.choice(['Bank', 'Travel', 'Clinics', 'Motors', 'Software'])} {i}"
-                for i in range(n_acc)]
+    reps = [
+        f"{a} {b}"
+        for a in "Ana Ben Chloe Dev Eli Fay Gus Hana".split()
+        for b in "Ortiz Klein Moreau Patel Sato".split()
+    ]
+    accounts = [
+        f"{rng.choice(['Acme', 'Birch', 'Delta', 'Lumen', 'Harbor', 'Kestrel'])} "
+        f"{rng.choice(['Bank', 'Travel', 'Clinics', 'Motors', 'Software'])} {i}"
+        for i in range(n_acc)
+    ]
     d_acc, d_rep = rng.integers(0, n_acc, n_deals), rng.integers(0, len(reps), n_deals)
     d_amt = np.round(rng.lognormal(np.log(25000), 0.9, n_deals), -2)
     d_stage = rng.choice(["discovery", "demo", "proposal", "negotiation", "closed"], n_deals)
@@ -173,8 +182,9 @@ def build_workspace(path: Path, n_notes: int, seed: int = 0) -> dict:
     cid = rng.choice(N_CLUSTERS, n_notes, p=rng.dirichlet(np.full(N_CLUSTERS, 0.8)))
     cid[rng.random(n_notes) < 0.1] = -1
     topic = np.where(cid >= 0, c_topic[cid], rng.integers(0, len(tops), n_notes))
-    angle = np.where((cid >= 0) & (rng.random(n_notes) < 0.7), c_angle[cid],
-                     rng.integers(0, 9, n_notes))
+    angle = np.where(
+        (cid >= 0) & (rng.random(n_notes) < 0.7), c_angle[cid], rng.integers(0, 9, n_notes)
+    )
     day = (DAYS * rng.power(np.where(cid >= 0, growth[cid], 1.0))).astype(int)
     kind = rng.choice(list(KINDS), n_notes, p=list(KINDS.values()))
     deal = np.where(rng.random(n_notes) < 0.85, rng.integers(0, n_deals, n_notes), -1)
@@ -186,15 +196,24 @@ def build_workspace(path: Path, n_notes: int, seed: int = 0) -> dict:
             text += f"; also {frags[(angle[i] + 1 + b % 7) % len(frags)]}"
         comp, dealt = COMPETITORS[x % 5], d >= 0
         text = f"{text}. {closers[c % len(closers)]}".format(
-            who=who[w % len(who)], comp=comp, n=5 + x % 200).strip()
-        notes.append(Note(
-            f"n{i:06d}", text[0].upper() + text[1:], kind=k, line=i + 1,
-            date=(FIRST_DAY + timedelta(days=int(day[i]))).isoformat(),
-            deal=f"D{d:05d}" if dealt else None, account=accounts[d_acc[d] if dealt else i % n_acc],
-            amount=float(d_amt[d]) if dealt else None, stage=str(d_stage[d]) if dealt else None,
-            outcome="lost" if k == "loss-reason" else ("open", "won")[i % 2] if dealt else None,
-            rep=reps[d_rep[d] if dealt else i % len(reps)],
-            competitor=comp if k in ("objection", "loss-reason") else None))
+            who=who[w % len(who)], comp=comp, n=5 + x % 200
+        ).strip()
+        notes.append(
+            Note(
+                f"n{i:06d}",
+                text[0].upper() + text[1:],
+                kind=k,
+                line=i + 1,
+                date=(FIRST_DAY + timedelta(days=int(day[i]))).isoformat(),
+                deal=f"D{d:05d}" if dealt else None,
+                account=accounts[d_acc[d] if dealt else i % n_acc],
+                amount=float(d_amt[d]) if dealt else None,
+                stage=str(d_stage[d]) if dealt else None,
+                outcome="lost" if k == "loss-reason" else ("open", "won")[i % 2] if dealt else None,
+                rep=reps[d_rep[d] if dealt else i % len(reps)],
+                competitor=comp if k in ("objection", "loss-reason") else None,
+            )
+        )
     store = Store(path)
     source = store.add_source("bench-generated.csv", "notes", "csv", None)
     for s in range(0, n_notes, 10000):
@@ -204,12 +223,25 @@ def build_workspace(path: Path, n_notes: int, seed: int = 0) -> dict:
     for a in range(N_ASSETS):
         name, words, frags = tops[a_topic[a]]
         typ = ASSET_TYPES[(a // len(tops)) % len(ASSET_TYPES)]
-        passages = [f"On {words[j % 6]}, for when {frags[j % len(frags)]}: what we offer."
-                    .format(who="a buyer", comp="a competitor", n=50) for j in range(6 + a % 7)]
-        store.upsert_asset(Asset(f"asset-{a:02d}", f"{name.capitalize()} {typ} {a}",
-                                 "\n\n".join(passages), url=f"https://example.com/{a}", type=typ,
-                                 stage=("TOFU", "MOFU", "BOFU")[a % 3], updated="2026-06-01"),
-                           passages, None)
+        passages = [
+            f"On {words[j % 6]}, for when {frags[j % len(frags)]}: what we offer.".format(
+                who="a buyer", comp="a competitor", n=50
+            )
+            for j in range(6 + a % 7)
+        ]
+        store.upsert_asset(
+            Asset(
+                f"asset-{a:02d}",
+                f"{name.capitalize()} {typ} {a}",
+                "\n\n".join(passages),
+                url=f"https://example.com/{a}",
+                type=typ,
+                stage=("TOFU", "MOFU", "BOFU")[a % 3],
+                updated="2026-06-01",
+            ),
+            passages,
+            None,
+        )
     passage = dict(store.db.execute("select asset_id, min(id) from passages group by asset_id"))
     run_id = store.start_run(MODEL, {"gap_threshold": 0.5})
     centres = rng.normal(size=(N_CLUSTERS + 1, DIM))  # row -1: the unclustered notes
@@ -218,8 +250,9 @@ def build_workspace(path: Path, n_notes: int, seed: int = 0) -> dict:
         chunk = slice(s, min(s + 10000, n_notes))
         block = centres[cid[chunk]] + 0.9 * rng.normal(size=(chunk.stop - s, DIM))
         block /= np.linalg.norm(block, axis=1, keepdims=True)
-        store.cache_embeddings(MODEL, dict(zip(hashes[chunk], block.astype(np.float32),
-                                               strict=True)))
+        store.cache_embeddings(
+            MODEL, dict(zip(hashes[chunk], block.astype(np.float32), strict=True))
+        )
     recent = (FIRST_DAY + timedelta(days=DAYS - 90)).isoformat()
     clusters, coverage = [], []
     for c in range(N_CLUSTERS):
@@ -228,53 +261,104 @@ def build_workspace(path: Path, n_notes: int, seed: int = 0) -> dict:
         deals, dates = {n.deal for n in members} - {None}, sorted(n.date for n in members)
         best = [f"asset-{a:02d}" for a in range(N_ASSETS) if a_topic[a] == c_topic[c]][:3]
         cov, demand = float(rng.beta(2, 2)), len(members) / n_notes * 10
-        clusters.append({
-            "cluster_id": c, "label": f"{kw[0]} / {kw[1]}", "keywords": json.dumps(kw),
-            "examples": json.dumps([n.note_id for n in members[:8]]), "size": len(members),
-            "deals": len(deals), "accounts": len({n.account for n in members}),
-            "amount": float(sum(d_amt[int(d[1:])] for d in deals)),
-            "first_date": dates[0] if dates else None, "last_date": dates[-1] if dates else None,
-            "recent_share": sum(d > recent for d in dates) / max(1, len(dates)), "coverage": cov,
-            "best_asset_id": best[0], "best_passage_id": passage[best[0]],
-            "best_similarity": 0.8 * cov, "is_gap": int(cov < 0.5),
-            "score": 100 * demand * growth[c] * (1 - cov),
-            "score_parts": json.dumps({"demand": demand, "momentum": growth[c], "coverage": cov}),
-            "centroid": (centres[c] / np.linalg.norm(centres[c])).astype(np.float32).tobytes()})
-        coverage += [{"cluster_id": c, "asset_id": a, "similarity": 0.8 * cov / (r + 1),
-                      "score": cov / (r + 1), "passage_id": passage[a], "rank": r}
-                     for r, a in enumerate(best)]
+        clusters.append(
+            {
+                "cluster_id": c,
+                "label": f"{kw[0]} / {kw[1]}",
+                "keywords": json.dumps(kw),
+                "examples": json.dumps([n.note_id for n in members[:8]]),
+                "size": len(members),
+                "deals": len(deals),
+                "accounts": len({n.account for n in members}),
+                "amount": float(sum(d_amt[int(d[1:])] for d in deals)),
+                "first_date": dates[0] if dates else None,
+                "last_date": dates[-1] if dates else None,
+                "recent_share": sum(d > recent for d in dates) / max(1, len(dates)),
+                "coverage": cov,
+                "best_asset_id": best[0],
+                "best_passage_id": passage[best[0]],
+                "best_similarity": 0.8 * cov,
+                "is_gap": int(cov < 0.5),
+                "score": 100 * demand * growth[c] * (1 - cov),
+                "score_parts": json.dumps(
+                    {"demand": demand, "momentum": growth[c], "coverage": cov}
+                ),
+                "centroid": (centres[c] / np.linalg.norm(centres[c])).astype(np.float32).tobytes(),
+            }
+        )
+        coverage += [
+            {
+                "cluster_id": c,
+                "asset_id": a,
+                "similarity": 0.8 * cov / (r + 1),
+                "score": cov / (r + 1),
+                "passage_id": passage[a],
+                "rank": r,
+            }
+            for r, a in enumerate(best)
+        ]
     coords = rng.normal(size=(n_notes, 5))
-    store.save_results(run_id, clusters, [
-        {"note_id": n.note_id, "cluster_id": int(cid[i]) if cid[i] >= 0 else None,
-         "probability": float(cid[i] >= 0), "coords": coords[i].tobytes(), "vector_hash": hashes[i]}
-        for i, n in enumerate(notes)], coverage)
-    store.end_run(run_id, "done", n_notes=n_notes, n_clusters=N_CLUSTERS,
-                  n_unclustered=int((cid < 0).sum()), n_assets=N_ASSETS)
+    store.save_results(
+        run_id,
+        clusters,
+        [
+            {
+                "note_id": n.note_id,
+                "cluster_id": int(cid[i]) if cid[i] >= 0 else None,
+                "probability": float(cid[i] >= 0),
+                "coords": coords[i].tobytes(),
+                "vector_hash": hashes[i],
+            }
+            for i, n in enumerate(notes)
+        ],
+        coverage,
+    )
+    store.end_run(
+        run_id,
+        "done",
+        n_notes=n_notes,
+        n_clusters=N_CLUSTERS,
+        n_unclustered=int((cid < 0).sum()),
+        n_assets=N_ASSETS,
+    )
     store.close()
-    return {"notes": n_notes, "seconds": round(time.perf_counter() - started, 1),
-            "mb": round(path.stat().st_size / 2**20, 1)}
+    return {
+        "notes": n_notes,
+        "seconds": round(time.perf_counter() - started, 1),
+        "mb": round(path.stat().st_size / 2**20, 1),
+    }
 
 
 # -- children: one process per measurement ------------------------------------------------
 
 SESSION = [  # (step, keys); "type:" types its text one key at a time
-    ("open, until loaded", []), ("sort themes (s x4)", ["s"] * 4),
+    ("open, until loaded", []),
+    ("sort themes (s x4)", ["s"] * 4),
     ("filter themes (/ security)", ["slash", "type:security"]),
-    ("clear the filter", ["backspace"] * 8 + ["enter"]), ("notes tab (2)", ["2"]),
+    ("clear the filter", ["backspace"] * 8 + ["enter"]),
+    ("notes tab (2)", ["2"]),
     ("search notes (/ okta sso)", ["slash", "type:okta sso", "enter"]),
-    ("similar notes (m)", ["m"]), ("content tab (3)", ["3"]), ("rejects tab (4)", ["4"]),
-    ("themes tab (1)", ["1"]), ("move down x20", ["down"] * 20),
+    ("similar notes (m)", ["m"]),
+    ("content tab (3)", ["3"]),
+    ("rejects tab (4)", ["4"]),
+    ("themes tab (1)", ["1"]),
+    ("move down x20", ["down"] * 20),
     ("open the theme's notes (enter)", ["enter"]),
 ]
 CHECKS = {  # after a step: does the screen show what it should
     "open, until loaded": lambda s: s.query_one("#themes").row_count > 0,
     "filter themes (/ security)": lambda s: s.query_one("#theme-search").value == "security",
-    "search notes (/ okta sso)": lambda s: s.query_one("#notes").row_count > 0
-    and s.query_one("#note-search").value == "okta sso",
-    "similar notes (m)": lambda s: any("Similar notes" in str(r) for r in getattr(
-        s.query_one("#note-body").content, "renderables", [])),
-    "open the theme's notes (enter)": lambda s: s.query_one("#tabs").active == "tab-notes"
-    and isinstance(s.query_one("#note-theme").value, int),
+    "search notes (/ okta sso)": lambda s: (
+        s.query_one("#notes").row_count > 0 and s.query_one("#note-search").value == "okta sso"
+    ),
+    "similar notes (m)": lambda s: any(
+        "Similar notes" in str(r)
+        for r in getattr(s.query_one("#note-body").content, "renderables", [])
+    ),
+    "open the theme's notes (enter)": lambda s: (
+        s.query_one("#tabs").active == "tab-notes"
+        and isinstance(s.query_one("#note-theme").value, int)
+    ),
 }
 CHARS = {"slash": "/", "space": " ", "enter": "\r", "backspace": "\x7f", "down": None}
 MARKS = ("imported", "mounted", "first_frame", "ready", "settled")
@@ -292,7 +376,8 @@ async def settle(app, limit: float) -> tuple[bool, float]:
         cpu = time.process_time()
         await asyncio.sleep(0.05)
         if time.process_time() - cpu > 0.01 or any(
-                w.state in (WorkerState.PENDING, WorkerState.RUNNING) for w in app.workers):
+            w.state in (WorkerState.PENDING, WorkerState.RUNNING) for w in app.workers
+        ):
             busy = time.monotonic()
         elif time.monotonic() - busy >= QUIET:
             return True, busy
@@ -335,7 +420,8 @@ def child(mode: str, db: str, t0: float, args) -> None:
                 while "ready" not in marks and time.monotonic() - t0 < timeout:
                     await asyncio.sleep(0.002)
                 out["settled"], marks["settled"] = await settle(
-                    app, max(1.0, timeout - (time.monotonic() - t0)))
+                    app, max(1.0, timeout - (time.monotonic() - t0))
+                )
                 out["checks"]["themes shown"] = "ready" in marks
             else:
                 await session(app)
@@ -379,12 +465,28 @@ def child(mode: str, db: str, t0: float, args) -> None:
 
 
 def spawn(mode: str, db: Path, args) -> dict:
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", mode, "--db", str(db),
-           "--open-timeout", str(args.open_timeout), "--step-timeout", str(args.step_timeout),
-           "--key-gap", str(args.key_gap)]
+    cmd = [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--child",
+        mode,
+        "--db",
+        str(db),
+        "--open-timeout",
+        str(args.open_timeout),
+        "--step-timeout",
+        str(args.step_timeout),
+        "--key-gap",
+        str(args.key_gap),
+    ]
     t0 = time.monotonic()
-    proc = subprocess.run([*cmd, "--t0", repr(t0)], capture_output=True, text=True, cwd=REPO,
-                          timeout=args.open_timeout + 20 * args.step_timeout + 120)
+    proc = subprocess.run(
+        [*cmd, "--t0", repr(t0)],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=args.open_timeout + 20 * args.step_timeout + 120,
+    )
     lines = [x for x in proc.stdout.splitlines() if x.startswith("RESULT ")]
     if not lines:
         sys.exit(f"bench/tui.py: the {mode} child failed on {db.name}:\n{proc.stderr[-3000:]}")
@@ -397,19 +499,33 @@ def median(values: list) -> float | None:
 
 
 def summarise(opens: dict, sessions: dict) -> tuple[dict, dict]:
-    o = {k: {"median": {m: median([r["marks"].get(m) for r in runs]) for m in MARKS},
-             "all_shown": all(r["checks"]["themes shown"] for r in runs), "runs": runs}
-         for k, runs in opens.items()}
+    o = {
+        k: {
+            "median": {m: median([r["marks"].get(m) for r in runs]) for m in MARKS},
+            "all_shown": all(r["checks"]["themes shown"] for r in runs),
+            "runs": runs,
+        }
+        for k, runs in opens.items()
+    }
     s = {}
     for k, runs in sessions.items():
-        steps = {name: {"max_ms": median([r["steps"][name]["max_ms"] for r in runs]),
-                        "seconds": median([r["steps"][name]["seconds"] for r in runs]),
-                        "settled": all(r["steps"][name]["settled"] for r in runs)}
-                 for name, _ in SESSION}
+        steps = {
+            name: {
+                "max_ms": median([r["steps"][name]["max_ms"] for r in runs]),
+                "seconds": median([r["steps"][name]["seconds"] for r in runs]),
+                "settled": all(r["steps"][name]["settled"] for r in runs),
+            }
+            for name, _ in SESSION
+        }
         worst = max(steps, key=lambda n: steps[n]["max_ms"])
         failed = sorted({c for r in runs for c, ok in r["checks"].items() if not ok})
-        s[k] = {"max_ms": steps[worst]["max_ms"], "max_step": worst, "steps": steps,
-                "failed_checks": failed, "runs": runs}
+        s[k] = {
+            "max_ms": steps[worst]["max_ms"],
+            "max_step": worst,
+            "steps": steps,
+            "failed_checks": failed,
+            "runs": runs,
+        }
     for key, mark in (("ratio_ready", "ready"), ("ratio_first_frame", "first_frame")):
         big, empty = o["big"]["median"][mark], o["empty"]["median"][mark]
         o[key] = round(big / empty, 2) if big and empty else None
@@ -420,45 +536,63 @@ def summarise(opens: dict, sessions: dict) -> tuple[dict, dict]:
 def markdown(res: dict) -> str:
     m, o, s, n = res["machine"], res["open"], res["session"], f"{res['notes']:,}"
     ready = o["big"]["median"]["ready"] if o["big"]["all_shown"] else None
-    out = [f"# TUI responsiveness\n\nGenerated {res['date']} by `python bench/tui.py --notes "
-           f"{res['notes']} --repeat {res['repeat']}` ({res['bench_seconds']:.0f}s) on sources "
-           f"`{res['source_digest']}`. Machine: "
-           f"{m['cpus']} CPUs, {m['platform']}, Python {m['python']}, textual {m['textual']}, "
-           f"SQLite {m['sqlite']}; load average {m['load'][0]:.2f} before, {m['load'][1]:.2f} "
-           f"after. Workspace: {n} notes, built in {res['build']['seconds']}s "
-           f"({res['build']['mb']} MB).",
-           f"\n## Opening: seconds from process spawn, median of {res['repeat']} processes\n",
-           "| workspace | imports done | mounted | first frame | themes shown | all loaded |",
-           "|---|---|---|---|---|---|"]
+    out = [
+        f"# TUI responsiveness\n\nGenerated {res['date']} by `python bench/tui.py --notes "
+        f"{res['notes']} --repeat {res['repeat']}` ({res['bench_seconds']:.0f}s) on sources "
+        f"`{res['source_digest']}`. Machine: "
+        f"{m['cpus']} CPUs, {m['platform']}, Python {m['python']}, textual {m['textual']}, "
+        f"SQLite {m['sqlite']}; load average {m['load'][0]:.2f} before, {m['load'][1]:.2f} "
+        f"after. Workspace: {n} notes, built in {res['build']['seconds']}s "
+        f"({res['build']['mb']} MB).",
+        f"\n## Opening: seconds from process spawn, median of {res['repeat']} processes\n",
+        "| workspace | imports done | mounted | first frame | themes shown | all loaded |",
+        "|---|---|---|---|---|---|",
+    ]
     for label, key in (("empty", "empty"), (f"{n} notes", "big")):
         med = o[key]["median"]
-        out.append(f"| {label} | " + " | ".join("–" if med[k] is None else f"{med[k]:.2f}"
-                                             for k in MARKS) + " |")
-    verdict = ("not shown in time" if ready is None else "met" if ready < 1
-               else f"missed: {ready:.1f} s")
-    out += [f"\n**Themes shown: {n} notes / empty = {o['ratio_ready']}x** (first frame "
-            f"{o['ratio_first_frame']}x). Target: under 1 s on 100,000 notes; here {verdict}.",
-            f"\n## Event-loop stalls: longest per step (ms), median of {res['repeat']} sessions\n",
-            f"| step | {n} notes: stall ms | step s | {SMALL:,} notes: stall ms | step s |",
-            "|---|---|---|---|---|"]
+        out.append(
+            f"| {label} | "
+            + " | ".join("–" if med[k] is None else f"{med[k]:.2f}" for k in MARKS)
+            + " |"
+        )
+    verdict = (
+        "not shown in time" if ready is None else "met" if ready < 1 else f"missed: {ready:.1f} s"
+    )
+    out += [
+        f"\n**Themes shown: {n} notes / empty = {o['ratio_ready']}x** (first frame "
+        f"{o['ratio_first_frame']}x). Target: under 1 s on 100,000 notes; here {verdict}.",
+        f"\n## Event-loop stalls: longest per step (ms), median of {res['repeat']} sessions\n",
+        f"| step | {n} notes: stall ms | step s | {SMALL:,} notes: stall ms | step s |",
+        "|---|---|---|---|---|",
+    ]
     for name, _ in SESSION:
-        cells = [f"{x['max_ms']:.0f} | {x['seconds']:.1f}{'' if x['settled'] else ' (unsettled)'}"
-                 for x in (s["big"]["steps"][name], s["small"]["steps"][name])]
+        cells = [
+            f"{x['max_ms']:.0f} | {x['seconds']:.1f}{'' if x['settled'] else ' (unsettled)'}"
+            for x in (s["big"]["steps"][name], s["small"]["steps"][name])
+        ]
         out.append(f"| {name} | {cells[0]} | {cells[1]} |")
-    out.append(f"\n**Largest stall: {s['big']['max_ms']:.0f} ms in \"{s['big']['max_step']}\"** "
-               f"(target: under 100 ms); on {SMALL:,} notes {s['small']['max_ms']:.0f} ms in "
-               f"\"{s['small']['max_step']}\": ratio {s['ratio']}.\n")
+    out.append(
+        f'\n**Largest stall: {s["big"]["max_ms"]:.0f} ms in "{s["big"]["max_step"]}"** '
+        f"(target: under 100 ms); on {SMALL:,} notes {s['small']['max_ms']:.0f} ms in "
+        f'"{s["small"]["max_step"]}": ratio {s["ratio"]}.\n'
+    )
     for key, label in (("big", n), ("small", f"{SMALL:,}")):
         if s[key]["failed_checks"]:
-            out.append(f"- {label} notes, steps whose result never showed: "
-                       + ", ".join(s[key]["failed_checks"]))
+            out.append(
+                f"- {label} notes, steps whose result never showed: "
+                + ", ".join(s[key]["failed_checks"])
+            )
     if not all(x["settled"] for k in ("big", "small") for x in s[k]["steps"].values()):
-        out.append(f"- (unsettled): still busy (a worker, or the thread of a cancelled one) "
-                   f"after {res['step_timeout']:.0f} s ({res['open_timeout']:.0f} s to open); "
-                   "the next step started anyway.")
-    out += [f"- Step s: until the app was last busy (no worker, CPU idle for {QUIET} s after)."
-            f" Keys {res['key_gap'] * 1000:.0f} ms apart; headless: every frame is composed, "
-            "none is written to a terminal."]
+        out.append(
+            f"- (unsettled): still busy (a worker, or the thread of a cancelled one) "
+            f"after {res['step_timeout']:.0f} s ({res['open_timeout']:.0f} s to open); "
+            "the next step started anyway."
+        )
+    out += [
+        f"- Step s: until the app was last busy (no worker, CPU idle for {QUIET} s after)."
+        f" Keys {res['key_gap'] * 1000:.0f} ms apart; headless: every frame is composed, "
+        "none is written to a terminal."
+    ]
     return "\n".join(out) + "\n"
 
 
@@ -467,8 +601,12 @@ def source_digest() -> str:
     import hashlib
 
     digest = hashlib.sha256()
-    for file in sorted(f for d in ("gaplens", "ingest", "analysis", "tui")
-                       for f in (REPO / d).rglob("*") if f.suffix in (".py", ".tcss")):
+    for file in sorted(
+        f
+        for d in ("gaplens", "ingest", "analysis", "tui")
+        for f in (REPO / d).rglob("*")
+        if f.suffix in (".py", ".tcss")
+    ):
         digest.update(file.relative_to(REPO).as_posix().encode() + b"\0" + file.read_bytes())
     return digest.hexdigest()[:12]
 
@@ -517,8 +655,10 @@ def main() -> None:
             for key in sessions:
                 sessions[key].append(run := spawn("session", dbs[key], args))
                 worst = max(run["steps"], key=lambda k: run["steps"][k]["max_ms"])
-                log(f"session {key} #{i + 1}: largest stall {run['steps'][worst]['max_ms']:.0f}"
-                    f" ms ({worst}); {run['process_seconds']:.0f}s")
+                log(
+                    f"session {key} #{i + 1}: largest stall {run['steps'][worst]['max_ms']:.0f}"
+                    f" ms ({worst}); {run['process_seconds']:.0f}s"
+                )
     finally:
         if not args.keep:
             shutil.rmtree(tmp, ignore_errors=True)
@@ -526,14 +666,28 @@ def main() -> None:
     if source_digest() != digest:
         log("the sources changed while the bench ran")
         digest += " (sources changed during the run)"
-    machine = {"cpus": os.cpu_count(), "platform": platform.platform(),
-               "python": platform.python_version(), "textual": textual.__version__,
-               "sqlite": sqlite3.sqlite_version, "load": [*load, os.getloadavg()[0]]}
-    res = {"date": datetime.now(timezone.utc).isoformat(timespec="seconds"), "notes": args.notes,
-           "repeat": args.repeat, "machine": machine, "build": build, "key_gap": args.key_gap,
-           "open_timeout": args.open_timeout, "step_timeout": args.step_timeout,
-           "bench_seconds": round(time.perf_counter() - started, 1), "source_digest": digest,
-           "open": o, "session": s}
+    machine = {
+        "cpus": os.cpu_count(),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "textual": textual.__version__,
+        "sqlite": sqlite3.sqlite_version,
+        "load": [*load, os.getloadavg()[0]],
+    }
+    res = {
+        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "notes": args.notes,
+        "repeat": args.repeat,
+        "machine": machine,
+        "build": build,
+        "key_gap": args.key_gap,
+        "open_timeout": args.open_timeout,
+        "step_timeout": args.step_timeout,
+        "bench_seconds": round(time.perf_counter() - started, 1),
+        "source_digest": digest,
+        "open": o,
+        "session": s,
+    }
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "tui.json").write_text(json.dumps(res, indent=1) + "\n")
     (args.out / "tui.md").write_text(markdown(res))

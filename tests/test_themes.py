@@ -50,6 +50,14 @@ def test_a_split_theme_keeps_its_id_on_the_larger_part():
     assert match.origin == {0: 3, 1: 3}
 
 
+def test_a_cluster_of_mostly_new_notes_is_new_even_holding_a_few_old_ones():
+    # old theme 3 broke up: 6 notes unclustered, 4 joined 30 newcomers on another subject
+    old = np.array([3] * 10 + [-1] * 30)
+    new = np.array([-1] * 6 + [0] * 4 + [0] * 30)
+    match = match_clusters(old, new, old_centroids={}, new_centroids={0: _unit(1, 0)}, next_id=4)
+    assert match.ids == {0: 4} and match.origin == {}
+
+
 def test_centroids_match_when_no_notes_are_shared():
     old = np.array([-1, -1, -1])
     new = np.array([0, 0, 1])
