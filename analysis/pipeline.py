@@ -230,7 +230,7 @@ def rebuild_run(
             [
                 np.frombuffer(old[n["note_id"]]["coords"], dtype=np.float64)
                 if old[n["note_id"]]["coords"] and len(old[n["note_id"]]["coords"]) == width * 8
-                else np.zeros(width)
+                else np.full(width, np.nan)  # placed between analyses: no point yet
                 for n in inp.notes
             ]
         )
@@ -497,7 +497,9 @@ def _save_themes(
             "note_id": n["note_id"],
             "cluster_id": int(labels[i]) if labels[i] >= 0 else None,
             "probability": float(probs[i]),
-            "coords": np.asarray(coords[i], dtype=np.float64).tobytes(),
+            "coords": None
+            if np.isnan(coords[i]).any()
+            else np.asarray(coords[i], dtype=np.float64).tobytes(),
             "vector_hash": text_hash(scrubbed[i]),
             "method": str(methods[i]),
             "nearest_id": None if nearest is None else int(cluster_ids[nearest[i]]),

@@ -315,3 +315,22 @@ def _new_topic(n: int) -> list[str]:
     words = "lisbon offsite dinner photos karaoke beach sunset tapas".split()
     rng = np.random.default_rng(5)
     return [" ".join(rng.choice(words, size=6)) + f" k{i}" for i in range(n)]
+
+
+def test_notes_placed_between_analyses_survive_a_merge_and_get_a_map_point_later(analysed):
+    analysed.insert_notes([Note("late-sso", "okta saml sso login for the identity provider")], None)
+    assign_new_notes(analysed, embedder=FakeEmbedder())
+    sso, price = _theme_of(analysed, "sso"), _theme_of(analysed, "price")
+    change = merge_themes(analysed, price, [_theme_of(analysed, "hipaa")], embedder=FakeEmbedder())
+    row = analysed.db.execute(
+        "select cluster_id, method, coords from assignments where run_id = ? and note_id = ?",
+        [change.run_id, "late-sso"],
+    ).fetchone()
+    assert row == (sso, "incremental", None)  # kept as placed, still without a point in the map
+    result = run_analysis(analysed, embedder=FakeEmbedder())
+    assert result.reused_map  # the map of the last analysis is still usable
+    row = analysed.db.execute(
+        "select cluster_id, method, coords from assignments where run_id = ? and note_id = ?",
+        [result.run_id, "late-sso"],
+    ).fetchone()
+    assert row[0] == sso and row[1] == "cluster" and row[2] is not None
