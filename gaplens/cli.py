@@ -186,7 +186,13 @@ def ingest_notes(ctx: Context, paths, kind, mapping, no_assign) -> None:
         )
     code = _print_summaries(summaries, "notes")
     if not no_assign and sum(s.added for s in summaries) and ctx.store.latest_run():
-        _place_new(ctx.store)
+        from analysis.embed import ModelError
+
+        try:
+            _place_new(ctx.store)
+        except ModelError as exc:  # the notes are in; only their placement has to wait
+            click.secho(f"the notes are imported but could not be placed now: {exc}", err=True)
+            click.echo("they get their themes with the next 'gaplens analyze'", err=True)
     sys.exit(code)
 
 
@@ -279,7 +285,8 @@ def note(
     "--gap-threshold",
     type=click.FloatRange(0, 1),
     default=None,
-    help="A theme is a gap when its coverage is below this (default 0.5).",
+    help="A theme is a gap when its coverage is below this "
+    "(default: the last analysis's, else 0.5).",
 )
 @click.option("--refit", is_flag=True, help="Always fit a new map, even when few notes are new.")
 @click.option(
@@ -293,7 +300,8 @@ def note(
     "stop_words",
     multiple=True,
     metavar="WORD",
-    help="Keep WORD out of theme labels (your company or product names). Repeatable.",
+    help="Keep WORD out of theme labels (your company or product names). Repeatable; "
+    "kept for later analyses until you give others.",
 )
 @pass_ctx
 @core_errors

@@ -255,3 +255,28 @@ def test_changes_and_unclustered_explain_themselves(analysed, fake_embedder):
     assert out.exit_code == 0
     for r in json.loads(out.output):
         assert r["status"] in ("unclustered", "emerging") and r["nearest_id"] is not None
+
+
+def test_imported_notes_stay_when_the_model_to_place_them_cannot_load(
+    analysed, tmp_path, monkeypatch
+):
+    from analysis.embed import ModelError
+
+    def broken(model):
+        raise ModelError(f"could not load embedding model '{model}': not found")
+
+    monkeypatch.setattr("analysis.pipeline._embedder_for", broken)
+    path = tmp_path / "more.csv"
+    path.write_text("id,text\nlate-1,okta saml sso login\n", encoding="utf-8")
+    result = invoke(analysed, "ingest", "notes", str(path))
+    assert result.exit_code == 0, result.output
+    assert "1 added" in result.output and "could not be placed now" in result.output
+    assert "next 'gaplens analyze'" in result.output
+    with Store(analysed) as s:
+        assert s.existing_notes(["late-1"]) and reanalysis_pending(s) == ["late-1"]
+
+
+def reanalysis_pending(store) -> list[str]:
+    from analysis.incremental import pending_notes
+
+    return [n["note_id"] for n in pending_notes(store, store.latest_run()["id"])]
