@@ -198,8 +198,8 @@ def split_theme(
 ) -> Change:
     """Re-cluster one theme's notes into parts (k-means; k chosen by silhouette unless given).
 
-    The largest part keeps the theme's id; the others get new ids. Each part is
-    labelled afresh from its own notes (the old name described them all).
+    The largest part keeps the theme's id (and a name a person gave it); the others
+    get new ids and labels from their own notes.
     """
     from analysis.pipeline import rebuild_run
 
