@@ -20,6 +20,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/shapes.py
 	$(BIN)/python bench/labels.py
+	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/tui.py
 
 lint: $(VENV)/.installed-test

@@ -132,6 +132,8 @@ def _print_summaries(summaries, what: str) -> int:
             click.secho(f"error: {s.error}", fg="red", err=True)
             continue
         line = f"{s.file}: {s.added} added, {s.present} already present, {s.rejected} rejected"
+        if s.masked:
+            line += f", {s.masked} with emails/phone numbers masked"
         click.echo(line + (f" [{s.format}]" if s.format else ""))
         for r in s.rejects[:5]:
             where = f"line {r.line}" if r.line else "file"
@@ -141,8 +143,12 @@ def _print_summaries(summaries, what: str) -> int:
     added = sum(s.added for s in summaries)
     present = sum(s.present for s in summaries)
     rejected = sum(s.rejected for s in summaries)
+    masked = sum(getattr(s, "masked", 0) for s in summaries)
     if len(summaries) > 1:
-        click.echo(f"total: {added} {what} added, {present} already present, {rejected} rejected")
+        click.echo(
+            f"total: {added} {what} added, {present} already present, {rejected} rejected"
+            + (f", {masked} with emails/phone numbers masked" if masked else "")
+        )
     if rejected:
         click.echo("see the rejected rows and their reasons with: gaplens rejects", err=True)
     return 1 if failed else 0
@@ -168,21 +174,33 @@ def _print_summaries(summaries, what: str) -> int:
     is_flag=True,
     help="Do not place the new notes in the current themes (they wait for the next analysis).",
 )
+@click.option(
+    "--keep-pii",
+    is_flag=True,
+    help="Keep emails and phone numbers in the note text (by default they are masked "
+    "as [email] and [phone]).",
+)
 @pass_ctx
 @core_errors
-def ingest_notes(ctx: Context, paths, kind, mapping, no_assign) -> None:
+def ingest_notes(ctx: Context, paths, kind, mapping, no_assign, keep_pii) -> None:
     """Import sales notes from CSV, JSON, JSONL, .txt/.md files or folders of them.
 
     Re-importing a file adds nothing. Rows that cannot be used are kept with
     their reason (see `gaplens rejects`); every good row still lands. When the
     workspace has been analysed, the new notes are placed in its themes at once
-    (or held as emerging), as `gaplens analyze --incremental` would.
+    (or held as emerging), as `gaplens analyze --incremental` would. Emails and
+    phone numbers in the note text are masked unless --keep-pii.
     """
     from ingest import import_notes, parse_mapping
 
     with _progress("importing") as bar:
         summaries = import_notes(
-            ctx.store, list(paths), kind=kind, mapping=parse_mapping(list(mapping)), on_progress=bar
+            ctx.store,
+            list(paths),
+            kind=kind,
+            mapping=parse_mapping(list(mapping)),
+            on_progress=bar,
+            keep_pii=keep_pii,
         )
     code = _print_summaries(summaries, "notes")
     if not no_assign and sum(s.added for s in summaries) and ctx.store.latest_run():
@@ -245,12 +263,32 @@ def ingest_assets(ctx: Context, paths) -> None:
 @click.option(
     "--no-assign", is_flag=True, help="Do not place the note in a theme now (skips the model)."
 )
+@click.option(
+    "--keep-pii",
+    is_flag=True,
+    help="Keep emails and phone numbers in the note text (by default they are masked "
+    "as [email] and [phone]).",
+)
 @pass_ctx
 @core_errors
 def note(
-    ctx: Context, text, kind, deal, account, rep, amount, date, competitor, stage, no_assign
+    ctx: Context,
+    text,
+    kind,
+    deal,
+    account,
+    rep,
+    amount,
+    date,
+    competitor,
+    stage,
+    no_assign,
+    keep_pii,
 ) -> None:
-    """Add one note a rep heard. TEXT '-' reads the note from stdin."""
+    """Add one note a rep heard. TEXT '-' reads the note from stdin.
+
+    Emails and phone numbers in TEXT are masked unless --keep-pii.
+    """
     from ingest import add_typed_note
 
     if text == "-":
@@ -266,8 +304,10 @@ def note(
         date=date,
         competitor=competitor,
         stage=stage,
+        keep_pii=keep_pii,
     )
-    click.echo(f"saved note {stored.note_id} ({stored.kind})")
+    masked = f", {stored.masked} emails/phone numbers masked" if stored.masked else ""
+    click.echo(f"saved note {stored.note_id} ({stored.kind}{masked})")
     if not no_assign and ctx.store.latest_run():
         result = _place_new_one(ctx.store, stored.note_id)
         if result:
@@ -721,13 +761,38 @@ def export(ctx: Context, what, fmt, out) -> None:
 
 @cli.command()
 @output_options()
+@click.option(
+    "--export",
+    "export_to",
+    type=click.Path(dir_okay=False),
+    help="Write the rejected rows as they were written, to fix and import again: "
+    "FILE.csv takes the CSV rows (under their header), FILE.jsonl the JSON/JSONL rows, "
+    "FILE.txt or .md the text notes.",
+)
+@click.option(
+    "--file",
+    "source",
+    metavar="SOURCE",
+    help="Only the rows rejected from SOURCE (a file as imported, or its name).",
+)
 @pass_ctx
 @core_errors
-def rejects(ctx: Context, fmt, out) -> None:
-    """Rows that could not be imported, with file, line and reason."""
+def rejects(ctx: Context, fmt, out, export_to, source) -> None:
+    """Rows that could not be imported, with file, line and reason.
+
+    With --export FILE, writes them back out to be fixed and imported again
+    (only the rows the latest import of each file still rejected).
+    """
+    if export_to:
+        return _export_rejects(ctx.store, export_to, source)
     from analysis.results import reject_rows
 
     rows = reject_rows(ctx.store)
+    if source:
+        from ingest.rejects import matching_files
+
+        files = matching_files(source, sorted({r["file"] for r in rows}))
+        rows = [r for r in rows if r["file"] in files]
     if fmt == "table" and not rows:
         return write("no rejected rows\n", out)
     _emit(
@@ -737,6 +802,27 @@ def rejects(ctx: Context, fmt, out) -> None:
         ["file", "line", "reason", "raw"],
         [("file", "file"), ("line", "line"), ("reason", "reason"), ("raw", "row as found")],
     )
+
+
+def _export_rejects(store, path, source) -> None:
+    from ingest.rejects import current_rejects, export_rejects
+
+    if not current_rejects(store, source):
+        click.echo("no rejected rows: nothing to export")
+        return
+    result = export_rejects(store, path, source)
+    for w in result.written:
+        click.echo(f"wrote {w.rows} rejected rows to {w.path} (from {', '.join(w.sources)})")
+    if len(result.written) > 1:
+        click.echo(
+            f"the rows come from files with different columns: one file per source, next to {path}"
+        )
+    for why, n in result.left.items():
+        click.echo(f"not written: {n} rows {why}", err=True)
+    if result.written:
+        click.echo("fix them in the file, then: gaplens ingest notes FILE")
+    else:
+        click.echo("nothing written")
 
 
 @cli.command()

@@ -21,6 +21,7 @@ class Note:
     rep: str | None = None
     competitor: str | None = None
     line: int | None = None  # where it came from in its file, 1-based
+    masked: int = 0  # emails and phone numbers masked in the text (ingest.privacy)
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,7 @@ class Reject:
     line: int | None
     reason: str
     raw: str = ""
+    header: str | None = None  # a CSV row's header line, so the row can be exported as CSV
 
 
 @dataclass(frozen=True)
@@ -54,3 +56,4 @@ class ImportSummary:
     rejected: int = 0
     rejects: tuple[Reject, ...] = field(default=())
     error: str | None = None  # set when the whole file could not be used
+    masked: int = 0  # notes whose text had emails or phone numbers masked

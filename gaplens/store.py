@@ -261,6 +261,14 @@ def _stable_themes(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations(name="0005_masked_notes_reject_headers")
+def _masked_notes_reject_headers(db: sqlite_utils.Database) -> None:
+    # how many emails and phone numbers were masked in a note's text at import
+    db["notes"].add_column("masked", int, not_null_default=0)
+    # a rejected CSV row's header line, so `gaplens rejects --export` can write it back
+    db["rejects"].add_column("header", str)
+
+
 def now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
@@ -358,6 +366,7 @@ class Store:
                 "line": r.line,
                 "reason": r.reason,
                 "raw": r.raw,
+                "header": r.header,
                 "created_at": stamp,
             }
             for r in rejects

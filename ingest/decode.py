@@ -12,14 +12,19 @@ Strategy (kept deliberately small):
    surrogate escapes, and the rows that contain them are rejected one by one
    (``has_undecodable`` / ``readable``) instead of failing the whole file.
 4. NUL bytes without a BOM mean UTF-16 without a mark; charset-normalizer decides.
+
+A large file is not decoded whole: ``stream_encoding`` makes the same decision reading
+it in chunks, and ``stream_lines`` then yields its lines one at a time.
 """
 
 from __future__ import annotations
 
 import codecs
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from io import StringIO
+from pathlib import Path
 
 from ingest.errors import IngestError
 
@@ -94,3 +99,57 @@ def readable(text: str) -> str:
 def physical_lines(text: str) -> list[str]:
     """The file's lines with their endings (\\n, \\r\\n or \\r), as an editor numbers them."""
     return list(StringIO(text, newline=""))
+
+
+CHUNK = 1 << 20
+
+
+def stream_encoding(path: Path) -> tuple[str, str] | None:
+    """(encoding, errors) to read a file as a text stream, decided as ``decode_bytes`` would,
+    reading the file in chunks. None when only a whole-file decode can tell (NUL bytes
+    without a byte-order mark, or bytes neither UTF-8 nor Windows-1252 define)."""
+    with path.open("rb") as f:
+        head = f.read(4)
+    for bom, encoding in _BOMS:
+        if head.startswith(bom):
+            return encoding, "strict"
+    if any(b"\x00" in chunk for chunk in _chunks(path)):
+        return None
+    strict = codecs.getincrementaldecoder("utf-8")()
+    try:
+        for chunk in _chunks(path):
+            strict.decode(chunk)
+        strict.decode(b"", final=True)
+        return "utf-8", "strict"
+    except UnicodeDecodeError:
+        pass
+    escaping = codecs.getincrementaldecoder("utf-8")("surrogateescape")
+    bad = good = 0
+    for chunk in _chunks(path):
+        text = escaping.decode(chunk)
+        n_bad = len(_ESCAPED.findall(text))
+        bad += n_bad
+        good += len(text) - len(text.encode("ascii", "ignore")) - n_bad
+    if good >= bad:
+        return "utf-8", "surrogateescape"
+    try:
+        for chunk in _chunks(path):
+            chunk.decode("cp1252")
+    except UnicodeDecodeError:
+        return None
+    return "cp1252", "strict"
+
+
+def _chunks(path: Path) -> Iterator[bytes]:
+    with path.open("rb") as f:
+        while chunk := f.read(CHUNK):
+            yield chunk
+
+
+def stream_lines(path: Path, encoding: str, errors: str, name: str) -> Iterator[str]:
+    """The file's physical lines (see ``physical_lines``), decoded as they are read."""
+    with path.open(encoding=encoding, errors=errors, newline="") as f:
+        try:
+            yield from f
+        except UnicodeDecodeError as exc:
+            raise IngestError(f"{name}: not valid {encoding.upper()} ({exc.reason})") from None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -21,6 +22,63 @@ def label(path: Path) -> str:
 
 def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        while chunk := f.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def head(path: Path, size: int = 1 << 16) -> bytes:
+    with path.open("rb") as f:
+        return f.read(size)
+
+
+# What a file really is, by its first bytes, for files whose extension says text.
+_MAGIC = (
+    (b"%PDF-", "a PDF document", "copy its text out, or export the notes as CSV"),
+    (b"\x89PNG\r\n\x1a\n", "a PNG image", None),
+    (b"\xff\xd8\xff", "a JPEG image", None),
+    (b"GIF87a", "a GIF image", None),
+    (b"GIF89a", "a GIF image", None),
+    (b"\x1f\x8b", "a gzip archive", "unpack it first"),
+    (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive", "unpack it first"),
+    (b"Rar!\x1a\x07", "a RAR archive", "unpack it first"),
+    (b"SQLite format 3\x00", "an SQLite database", None),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an old Office file (.xls/.doc)", "save it as CSV"),
+)
+
+
+def binary_kind(data: bytes) -> str | None:
+    """'a PDF document (...)' when the first bytes are a known binary format, else None."""
+    if data.startswith((b"PK\x03\x04", b"PK\x05\x06")):
+        if b"xl/" in data[:4096]:
+            return "an Excel workbook (.xlsx, a ZIP archive); save it as CSV"
+        if b"word/" in data[:4096]:
+            return "a Word document (.docx, a ZIP archive); save it as text"
+        return "a ZIP archive; unpack it first"
+    for magic, what, hint in _MAGIC:
+        if data.startswith(magic):
+            return f"{what}; {hint}" if hint else what
+    return None
+
+
+def sniff_text_format(data: bytes, fmt: str) -> str:
+    """What a table file really holds, by its first bytes: json (an array or objects) or csv.
+
+    ``fmt`` (from the extension) stands unless the content clearly says otherwise.
+    """
+    text = data.decode("utf-8", errors="ignore").lstrip("\ufeff \t\r\n")
+    if re.match(r"\[\s*[{\]]|\{\s*(\"|})", text):
+        return "jsonl" if fmt == "jsonl" else "json"
+    if fmt in ("json", "jsonl") and text and text[0] not in "[{":
+        first = text.split("\n", 1)[0]
+        if any(d in first for d in ",;\t|"):
+            return "csv"
+    return fmt
 
 
 def is_hidden(path: Path, root: Path) -> bool:

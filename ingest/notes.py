@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -11,11 +13,23 @@ from typing import Any
 from gaplens.models import ImportSummary, Note, Reject
 from gaplens.store import Store, text_hash
 from ingest.columns import ColumnMap, check_mapping, resolve_columns
-from ingest.decode import decode_bytes, has_undecodable, readable
+from ingest.decode import decode_bytes, has_undecodable, readable, stream_encoding, stream_lines
 from ingest.errors import IngestError
-from ingest.files import as_paths, missing, not_read, sha256, skipped, walk
+from ingest.files import (
+    as_paths,
+    binary_kind,
+    head,
+    missing,
+    not_read,
+    sha256,
+    sha256_file,
+    skipped,
+    sniff_text_format,
+    walk,
+)
 from ingest.files import label as label_of
-from ingest.tables import UNDECODABLE, Table, read_csv, read_json, read_jsonl
+from ingest.privacy import mask_contacts
+from ingest.tables import UNDECODABLE, CsvStream, Table, read_csv, read_json, read_jsonl
 from ingest.values import (
     KINDS_TEXT,
     as_text,
@@ -42,6 +56,8 @@ FORMATS = {
     ".markdown": "markdown",
 }
 PROGRESS_EVERY = 500
+STREAM_OVER = 8 << 20  # a CSV larger than this is read as a stream, in batches
+BATCH = 5000
 _LEADING_DATE = re.compile(r"(\d{4}-\d{2}-\d{2})(?!\d)")
 
 
@@ -55,8 +71,12 @@ def import_notes(
     kind: str | None = None,
     mapping: dict[str, str] | None = None,
     on_progress: Progress | None = None,
+    keep_pii: bool = False,
 ) -> list[ImportSummary]:
     """Import note files and folders of them (recursively, sorted); one ImportSummary per file.
+
+    Emails and phone numbers in the note text are masked unless ``keep_pii`` (see
+    ingest.privacy); a summary's ``masked`` counts the notes that had some.
 
     ``kind`` forces every note's kind; ``mapping`` ({field: column}) overrides the column
     guesses. Raises IngestError only for a bad ``kind`` or ``mapping`` field name. A file
@@ -76,11 +96,13 @@ def import_notes(
         if path.is_dir():
             for file in walk(path, store.path):
                 if file.suffix.lower() in FORMATS:
-                    summaries.append(_import_file(store, file, forced, columns, on_progress))
+                    summaries.append(
+                        _import_file(store, file, forced, columns, on_progress, keep_pii)
+                    )
                 else:
                     summaries.append(skipped(store, file, FORMATS))
         elif path.is_file():
-            summaries.append(_import_file(store, path, forced, columns, on_progress))
+            summaries.append(_import_file(store, path, forced, columns, on_progress, keep_pii))
         else:
             summaries.append(missing(path, FORMATS.get(path.suffix.lower(), "unknown")))
     return summaries
@@ -92,28 +114,108 @@ def _import_file(
     kind: str | None,
     mapping: dict[str, str],
     on_progress: Progress | None,
+    keep_pii: bool = False,
 ) -> ImportSummary:
     name = label_of(path)
     fmt = FORMATS.get(path.suffix.lower())
     if fmt is None:
         return not_read(path, FORMATS)
+    header = None  # a CSV file's header line: its rejects keep it (rejects --export)
     try:
+        first = head(path)
+        if what := binary_kind(first):
+            raise IngestError(f"{name}: not a {fmt} file: the content is {what}")
+        named = fmt
+        if fmt in ("csv", "json", "jsonl"):
+            fmt = sniff_text_format(first, fmt)
+            if fmt == "csv" and path.stat().st_size > STREAM_OVER:
+                streamed = _import_csv_stream(
+                    store, path, name, named, kind, mapping, on_progress, keep_pii
+                )
+                if streamed is not None:
+                    return streamed
         data = path.read_bytes()
         text = decode_bytes(data, name).text
         if fmt in ("text", "markdown"):
-            notes, rejects = _text_note(path, name, text, kind)
+            notes, rejects = _text_note(path, name, text, kind, keep_pii)
             if on_progress:
                 on_progress(name, 1, 1)
         else:
             reader = {"csv": read_csv, "json": read_json, "jsonl": read_jsonl}[fmt]
             table = reader(text, name)
-            fmt = table.format
-            notes, rejects = table_notes(table, name, kind, mapping, on_progress)
+            fmt = _as_named(table.format, named)
+            if not table.records:
+                raise IngestError(_no_rows(name, table))
+            notes, rejects = table_notes(table, name, kind, mapping, on_progress, keep_pii)
+            header = csv_header(table)
     except IngestError as exc:
         return ImportSummary(name, fmt, error=str(exc))
     except OSError as exc:
         return ImportSummary(name, fmt, error=f"{name}: cannot read: {exc.strerror or exc}")
-    return write_notes(store, name, fmt, sha256(data), notes, rejects)
+    return write_notes(store, name, fmt, sha256(data), notes, rejects, header)
+
+
+def _as_named(fmt: str, named: str) -> str:
+    """The format read, saying so when the file's extension claimed another."""
+    return fmt if fmt == named or {fmt, named} == {"json", "jsonl"} else f"{fmt} (named {named})"
+
+
+def _no_rows(name: str, table: Table | CsvStream) -> str:
+    if table.format == "csv":
+        columns = ", ".join(table.columns)
+        return f"{name}: no rows: the file has a header ({columns}) and nothing below it"
+    return f"{name}: no rows: the {table.format.upper()} holds no notes"
+
+
+def _import_csv_stream(
+    store: Store,
+    path: Path,
+    name: str,
+    named: str,
+    kind: str | None,
+    mapping: dict[str, str],
+    on_progress: Progress | None,
+    keep_pii: bool = False,
+) -> ImportSummary | None:
+    """A large CSV read as a stream, in batches, never whole: same notes, rejects and
+    messages as the whole-file path, in bounded memory. Still one transaction.
+
+    Passes: a leading sample finds the columns; a scan counts the rows (for progress) and
+    finds how the date column writes its days; the last pass converts and writes. None
+    when the encoding can only be told from the whole file (the caller reads it whole).
+    """
+    how = stream_encoding(path)
+    if how is None:
+        return None
+    fmt = _as_named("csv", named)
+    table = CsvStream(lambda: stream_lines(path, *how, name), name)
+    if not table.sample:
+        raise IngestError(_no_rows(name, table))
+    cols = resolve_columns(table.columns, mapping, name, table.column_values)
+    total = table.scan(cols.index.get("date"), _day_order)
+
+    with store.db.atomic():
+        writer = _FileWriter(store, name, fmt, sha256_file(path))
+        done = 0
+        for batch in table.batches(BATCH):
+            n = len(batch.records)
+
+            def progress(file: str, d: int, t: int | None, offset: int = done) -> None:
+                if on_progress and (d or not offset):  # one (0, total) call for the file
+                    on_progress(file, offset + d, total)
+
+            notes, rejects = table_notes(batch, name, kind, mapping, progress, keep_pii)
+            writer.add(notes, rejects, csv_header(batch))
+            done += n
+        return writer.finish()
+
+
+def _day_order(value: Any) -> str | None:
+    """Which way a date cell bears on is_dayfirst: its first part is over 12 (day first),
+    its second part is (month first), or neither (None)."""
+    if not is_dayfirst(["13/01/2000", value]):
+        return "second"
+    return "first" if is_dayfirst([value]) else None
 
 
 # -- rows to notes ----------------------------------------------------------------
@@ -125,8 +227,13 @@ def table_notes(
     kind: str | None = None,
     mapping: dict[str, str] | None = None,
     on_progress: Progress | None = None,
+    keep_pii: bool = False,
 ) -> tuple[list[tuple[Note, str]], list[Reject]]:
-    """(note, raw row) for each usable row, and a Reject for each row that is not."""
+    """(note, raw row) for each usable row, and a Reject for each row that is not.
+
+    Emails and phone numbers in the text are masked unless ``keep_pii``; a rejected CSV
+    row keeps the table's header line (``Reject.header``) so it can be written back.
+    """
     cols = resolve_columns(table.columns, mapping or {}, name, table.column_values)
     dayfirst = "date" in cols.index and is_dayfirst(table.column_values(cols.index["date"], 10**9))
     notes: list[tuple[Note, str]] = []
@@ -134,14 +241,16 @@ def table_notes(
     total = len(table.records)
     if on_progress:
         on_progress(name, 0, total)
+    header = csv_header(table)
     for done, rec in enumerate(table.records, start=1):
         if rec.problem is not None:
-            rejects.append(Reject(name, rec.line, rec.problem, readable(rec.raw)))
+            rejects.append(Reject(name, rec.line, rec.problem, readable(rec.raw), header))
         else:
             try:
-                notes.append((_row_note(rec.values, rec.line, cols, kind, dayfirst), rec.raw))
+                note = _row_note(rec.values, rec.line, cols, kind, dayfirst, keep_pii)
+                notes.append((note, rec.raw))
             except RowError as exc:
-                rejects.append(Reject(name, rec.line, str(exc), readable(rec.raw)))
+                rejects.append(Reject(name, rec.line, str(exc), readable(rec.raw), header))
         if on_progress and done % PROGRESS_EVERY == 0 and done < total:
             on_progress(name, done, total)
     if on_progress:
@@ -150,7 +259,12 @@ def table_notes(
 
 
 def _row_note(
-    values: list[Any], line: int | None, cols: ColumnMap, kind: str | None, dayfirst: bool
+    values: list[Any],
+    line: int | None,
+    cols: ColumnMap,
+    kind: str | None,
+    dayfirst: bool,
+    keep_pii: bool = False,
 ) -> Note:
     def cell(field: str) -> Any:
         i = cols.index.get(field)
@@ -187,9 +301,10 @@ def _row_note(
             f"unparsable amount '{text('amount')}' in column '{cols.name('amount')}'"
         ) from None
     deal, account = text("deal"), text("account")
+    masked, found = mask_contacts(body)
     return Note(
-        note_id=text("id") or note_id(kind, body, date, deal, account),
-        text=body,
+        note_id=text("id") or note_id(kind, masked, date, deal, account),
+        text=body if keep_pii else masked,
         kind=kind,
         date=date,
         deal=deal,
@@ -200,22 +315,57 @@ def _row_note(
         rep=text("rep"),
         competitor=text("competitor"),
         line=line,
+        masked=0 if keep_pii else found,
     )
 
 
 def note_id(kind: str, text: str, date: str | None, deal: str | None, account: str | None) -> str:
-    """The id of a note that came without one: the same note always gets the same id."""
+    """The id of a note that came without one: the same note always gets the same id.
+
+    Callers pass the *masked* text, with or without --keep-pii (see ingest.privacy).
+    """
     key = "|".join(v or "" for v in (kind, text, date, deal, account))
     return "n-" + hashlib.sha256(key.encode("utf-8")).hexdigest()[:12]
+
+
+def csv_header(table: Any) -> str | None:
+    """A CSV table's header line, written with the delimiter its rows use; None otherwise.
+
+    Kept with each rejected row so ``gaplens rejects --export`` can write the rows back
+    as a CSV the importer reads again. The delimiter is the one that splits a good row
+    into the fields the reader found (else the one most used by the rejected rows).
+    """
+    if getattr(table, "format", None) != "csv":
+        return None
+    records = getattr(table, "records", None) or getattr(table, "sample", None) or []
+    delimiter = None
+    for rec in records[:50]:
+        if rec.values is not None:
+            for d in ",;\t|":
+                if next(csv.reader(io.StringIO(rec.raw, newline=""), delimiter=d), None) == list(
+                    rec.values
+                ):
+                    delimiter = d
+                    break
+        if delimiter:
+            break
+    if delimiter is None:
+        sample = "".join(rec.raw.split("\n", 1)[0] for rec in records[:50])
+        delimiter = max(",;\t|", key=lambda d: (sample.count(d), d == ","))
+    out = io.StringIO()
+    csv.writer(out, delimiter=delimiter, lineterminator="").writerow(table.columns)
+    return out.getvalue()
 
 
 # -- text and Markdown files --------------------------------------------------------
 
 
 def _text_note(
-    path: Path, name: str, text: str, kind: str | None
+    path: Path, name: str, text: str, kind: str | None, keep_pii: bool = False
 ) -> tuple[list[tuple[Note, str]], list[Reject]]:
-    """One file, one note: id = file stem, date from a leading YYYY-MM-DD in the name."""
+    """One file, one note: id = file stem, date from a leading YYYY-MM-DD in the name.
+
+    Emails and phone numbers in the text are masked unless ``keep_pii``."""
     if has_undecodable(text):
         return [], [Reject(name, 1, UNDECODABLE, readable(text))]
     body = as_text(text) or ""
@@ -231,7 +381,12 @@ def _text_note(
             date = parse_date(m.group(1))
         except ValueError:
             return [], [Reject(name, 1, f"unparsable date '{m.group(1)}' in the file name", "")]
-    note = Note(note_id=path.stem, text=body, kind=kind or "call-note", date=date, line=1)
+    found = 0
+    if not keep_pii:
+        body, found = mask_contacts(body)
+    note = Note(
+        note_id=path.stem, text=body, kind=kind or "call-note", date=date, line=1, masked=found
+    )
     return [(note, text)], []
 
 
@@ -245,42 +400,97 @@ def write_notes(
     digest: str | None,
     notes: list[tuple[Note, str]],
     rejects: list[Reject],
+    header: str | None = None,
 ) -> ImportSummary:
     """Store one file's notes (with their raw rows) and rejects in one transaction.
+
+    ``header``: a CSV file's header line, kept with the rows rejected here (id clashes).
 
     A note whose id is stored with the same text counts as present (so importing a
     file twice adds nothing); an id stored with a different text is rejected.
     """
-    rejects = list(rejects)
     with store.db.atomic():
-        source_id = store.add_source(name, "notes", fmt, digest)
-        stored = store.existing_notes(n.note_id for n, _ in notes)
+        writer = _FileWriter(store, name, fmt, digest)
+        writer.add(notes, rejects, header)
+        return writer.finish()
+
+
+class _FileWriter:
+    """One file's notes written batch by batch inside the caller's transaction.
+
+    Its sources row is written first and its counts last, in the same transaction, so
+    an interrupted import leaves no trace. A note id met earlier in this file (in the
+    batch, or already written by an earlier batch) is told apart from one that was in
+    the workspace before the file.
+    """
+
+    def __init__(self, store: Store, name: str, fmt: str, digest: str | None):
+        self.store, self.name, self.fmt = store, name, fmt
+        self.source_id = store.add_source(name, "notes", fmt, digest)
+        self.added = self.present = self.masked = 0
+        self.rejects: list[Reject] = []
+
+    def add(
+        self, notes: list[tuple[Note, str]], rejects: list[Reject], header: str | None = None
+    ) -> None:
+        rejects = list(rejects)
+        self.masked += sum(1 for n, _ in notes if n.masked)
+        stored = self._stored([n.note_id for n, _ in notes])
         seen: dict[str, tuple[str, int | None]] = {}
         new: list[Note] = []
-        present = 0
         for note, raw in notes:
             digest_ = text_hash(note.text)
             if note.note_id in seen:
                 first_hash, first_line = seen[note.note_id]
                 if first_hash == digest_:
-                    present += 1  # the same row twice in one file
+                    self.present += 1  # the same row twice in one file
                 else:
                     reason = _clash(note.note_id, f"line {first_line} of this file")
-                    rejects.append(Reject(name, note.line, reason, readable(raw)))
+                    rejects.append(Reject(self.name, note.line, reason, readable(raw), header))
                 continue
             seen[note.note_id] = (digest_, note.line)
             if note.note_id not in stored:
                 new.append(note)
-            elif stored[note.note_id] == digest_:
-                present += 1
+                continue
+            stored_hash, source_id, line = stored[note.note_id]
+            if stored_hash == digest_:
+                self.present += 1
             else:
-                reason = _clash(note.note_id, "the workspace")
-                rejects.append(Reject(name, note.line, reason, readable(raw)))
+                where = f"line {line} of this file" if source_id == self.source_id else None
+                reason = _clash(note.note_id, where or "the workspace")
+                rejects.append(Reject(self.name, note.line, reason, readable(raw), header))
         rejects.sort(key=lambda r: (r.line is None, r.line or 0))
-        store.insert_notes(new, source_id)
-        store.add_rejects(rejects, source_id)
-        store.finish_source(source_id, len(new), present, len(rejects))
-    return ImportSummary(name, fmt, len(new), present, len(rejects), tuple(rejects))
+        self.store.insert_notes(new, self.source_id)
+        self.store.add_rejects(rejects, self.source_id)
+        self.added += len(new)
+        self.rejects.extend(rejects)
+
+    def _stored(self, ids: list[str]) -> dict[str, tuple[str, int | None, int | None]]:
+        """note_id -> (text_hash, source_id, line) for the ids already stored."""
+        ids = list(dict.fromkeys(ids))
+        found = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            rows = self.store.db.execute(
+                "select note_id, text_hash, source_id, line from notes "
+                f"where note_id in ({','.join('?' * len(chunk))})",
+                chunk,
+            ).fetchall()
+            found.update((r[0], tuple(r[1:])) for r in rows)
+        return found
+
+    def finish(self) -> ImportSummary:
+        rejected = len(self.rejects)
+        self.store.finish_source(self.source_id, self.added, self.present, rejected)
+        return ImportSummary(
+            self.name,
+            self.fmt,
+            self.added,
+            self.present,
+            rejected,
+            tuple(self.rejects),
+            masked=self.masked,
+        )
 
 
 def _clash(note_id: str, where: str) -> str:
@@ -304,8 +514,12 @@ def add_typed_note(
     date: str | None = None,
     competitor: str | None = None,
     stage: str | None = None,
+    keep_pii: bool = False,
 ) -> Note:
     """Store one note typed by a person; the date defaults to today.
+
+    Emails and phone numbers in the text are masked unless ``keep_pii``; the returned
+    Note's ``masked`` says how many were.
 
     Raises IngestError naming the field when the input is unusable, or when the very
     same note is already in the workspace.
@@ -329,9 +543,10 @@ def add_typed_note(
     deal, account, rep, competitor, stage = (
         as_text(v) for v in (deal, account, rep, competitor, stage)
     )
+    masked, found = mask_contacts(body)
     note = Note(
-        note_id=note_id(normal, body, iso, deal, account),
-        text=body,
+        note_id=note_id(normal, masked, iso, deal, account),
+        text=body if keep_pii else masked,
         kind=normal,
         date=iso,
         deal=deal,
@@ -341,6 +556,7 @@ def add_typed_note(
         outcome=normalize_outcome(None, stage),
         rep=rep,
         competitor=competitor,
+        masked=0 if keep_pii else found,
     )
     with store.db.atomic():
         if store.existing_notes([note.note_id]):

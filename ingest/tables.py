@@ -3,6 +3,10 @@
 Records keep where they came from (``line``: the physical line in a CSV, the line
 in a JSONL file, the element number in a JSON array) and the original text
 (``raw``), so a row that cannot be used becomes a reject that points at it.
+
+A CSV is parsed from an iterator of physical lines, one record at a time
+(``open_csv``), so ``CsvStream`` can read a file of any size in passes without
+holding it; ``read_csv`` is the same parser over a whole decoded text.
 """
 
 from __future__ import annotations
@@ -10,14 +14,17 @@ from __future__ import annotations
 import csv
 import json
 import re
-from collections.abc import Iterator
+from collections import deque
+from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any
 
 from ingest.decode import has_undecodable, physical_lines, readable
 from ingest.errors import IngestError
 
 DELIMITERS = ",;\t|"
+FIELD_LIMIT = 1 << 27  # 128 MiB: a whole note export in one cell still reads
 UNDECODABLE = "undecodable bytes: this row is not UTF-8 although the rest of the file is"
 
 
@@ -48,64 +55,163 @@ class Table:
 # -- CSV ------------------------------------------------------------------------
 
 
+class CsvStream:
+    """A CSV file read in passes and never held whole: the columns and a leading sample
+    of records at once, then ``scan`` (count the rows, keep the few cells of one column
+    a check needs) and ``batches`` (the records, a batch at a time)."""
+
+    format = "csv"
+
+    def __init__(self, open_lines: Callable[[], Iterator[str]], label: str, sample: int = 500):
+        self._open, self.label = open_lines, label
+        self.columns, records = open_csv(open_lines(), label)
+        self.sample = list(islice(records, sample))
+        self.total: int | None = None
+        self._kept: dict[int, list[Any]] = {}
+
+    def scan(self, column: int | None, kind: Callable[[Any], Hashable | None]) -> int:
+        """Count the records, and keep one value of ``column`` of each ``kind`` (None: not
+        kept), so that a check over all values, like is_dayfirst, sees every kind there is."""
+        _, records = open_csv(self._open(), self.label)
+        total, kept = 0, {}
+        for rec in records:
+            total += 1
+            if column is not None and rec.values is not None and column < len(rec.values):
+                value = rec.values[column]
+                if (key := kind(value)) is not None:
+                    kept.setdefault(key, value)
+        self.total = total
+        if column is not None:
+            self._kept[column] = list(kept.values())
+        return total
+
+    def column_values(self, i: int, limit: int = 500) -> list[Any]:
+        out = Table(self.format, self.columns, self.sample).column_values(i, limit)
+        if limit > len(out):
+            out += self._kept.get(i, [])
+        return out
+
+    def batches(self, size: int) -> Iterator[Table]:
+        _, records = open_csv(self._open(), self.label)
+        while batch := list(islice(records, size)):
+            yield _Batch(self.format, self.columns, batch, self)
+
+
+@dataclass
+class _Batch(Table):
+    whole: CsvStream | None = None
+
+    def column_values(self, i: int, limit: int = 500) -> list[Any]:
+        return self.whole.column_values(i, limit)
+
+
 def read_csv(text: str, label: str) -> Table:
-    lines = physical_lines(text)
-    start, delimiter = 0, None
-    if lines and (m := re.fullmatch(r"sep=(.)\r?\n?", lines[0])):
-        start, delimiter = 1, m.group(1)  # Excel's "sep=;" first line
-    while start < len(lines) and not lines[start].strip():
-        start += 1
-    if start >= len(lines):
-        raise IngestError(f"{label}: the file is empty")
-    delimiter = delimiter or sniff_delimiter(lines[start : start + 200])
-    _, pos, header = next(_csv_records(lines, start, delimiter, label))
+    columns, records = open_csv(iter(physical_lines(text)), label)
+    return Table("csv", columns, list(records))
+
+
+def open_csv(lines: Iterator[str], label: str) -> tuple[list[str], Iterator[Record]]:
+    """The header of a CSV given as physical lines, and its records read lazily.
+
+    Only a leading sample (200 lines) is held to find the delimiter; after that one
+    record's lines at a time, so a file of any length is read in bounded memory.
+    """
+    src = _Lines(lines)
+    head = list(islice(src, 201))
+    if head and (m := re.fullmatch(r"sep=(.)\r?\n?", head[0])):
+        src.first, delimiter = 2, m.group(1)  # Excel's "sep=;" first line
+        head = head[1:]
+    else:
+        src.first, delimiter = 1, None
+    while head and not head[0].strip():
+        head.pop(0)
+        src.first += 1
+    while not head:  # a long run of blank lines
+        more = list(islice(src, 200))
+        if not more:
+            raise IngestError(f"{label}: the file is empty")
+        head = more
+        while head and not head[0].strip():
+            head.pop(0)
+            src.first += 1
+    delimiter = delimiter or sniff_delimiter(head[:200])
+    src.taken.clear()
+    src.put_back(head)
+    reader = _reader(src, delimiter)
+    _, _, header = _next_record(reader, src, label)
     columns = [readable(c.strip().lstrip("\ufeff")) for c in header]
     while len(columns) > 1 and not columns[-1]:
         columns.pop()  # a trailing delimiter on the header line
-    width = len(columns)
-    table = Table("csv", columns)
-    while pos is not None:
-        resume = None
-        for first, end, fields in _csv_records(lines, pos, delimiter, label):
-            raw = "".join(lines[first:end]).rstrip("\r\n")
-            if not any(f.strip() for f in fields):
-                continue  # a blank line, or a row of empty cells
-            if len(fields) > width and not any(f.strip() for f in fields[width:]):
-                fields = fields[:width]  # trailing delimiters
-            if has_undecodable(raw):
-                table.records.append(Record(first + 1, None, raw, UNDECODABLE))
-            elif len(fields) == width:
-                table.records.append(Record(first + 1, fields, raw))
-            elif end - first > 1:
-                # A stray quote can swallow the lines after it: reject this line only and
-                # read on from the next one, so the rows below still land.
-                problem = (
-                    f"ragged row: {len(fields)} fields where the header has {width} "
-                    f"(lines {first + 1}-{end} read as one row: unbalanced quote?)"
-                )
-                table.records.append(Record(first + 1, None, lines[first].rstrip("\r\n"), problem))
-                resume = first + 1
-                break
-            else:
-                problem = f"ragged row: {len(fields)} fields where the header has {width}"
-                table.records.append(Record(first + 1, None, raw, problem))
-        pos = resume
-    return table
+    return columns, _records(reader, src, len(columns), label)
 
 
-def _csv_records(
-    lines: list[str], start: int, delimiter: str, label: str
-) -> Iterator[tuple[int, int, list[str]]]:
-    """(first line index, end line index, fields) for each record from lines[start:]."""
-    csv.field_size_limit(max(csv.field_size_limit(), 1 << 26))  # long notes, stray quotes
-    reader = csv.reader((lines[i] for i in range(start, len(lines))), delimiter=delimiter)
-    done = 0
+def _records(reader, src: _Lines, width: int, label: str) -> Iterator[Record]:
+    while (got := _next_record(reader, src, label)) is not None:
+        first, taken, fields = got
+        raw = "".join(taken).rstrip("\r\n")
+        if not any(f.strip() for f in fields):
+            continue  # a blank line, or a row of empty cells
+        if len(fields) > width and not any(f.strip() for f in fields[width:]):
+            fields = fields[:width]  # trailing delimiters
+        if has_undecodable(raw):
+            yield Record(first, None, raw, UNDECODABLE)
+        elif len(fields) == width:
+            yield Record(first, fields, raw)
+        elif len(taken) > 1:
+            # A stray quote can swallow the lines after it: reject this line only and
+            # read on from the next one, so the rows below still land.
+            problem = (
+                f"ragged row: {len(fields)} fields where the header has {width} "
+                f"(lines {first}-{first + len(taken) - 1} read as one row: unbalanced quote?)"
+            )
+            yield Record(first, None, taken[0].rstrip("\r\n"), problem)
+            src.first = first + 1
+            src.put_back(taken[1:])
+            reader = _reader(src, delimiter=reader.dialect.delimiter)
+        else:
+            problem = f"ragged row: {len(fields)} fields where the header has {width}"
+            yield Record(first, None, raw, problem)
+
+
+class _Lines:
+    """Physical lines as an iterator that remembers the lines of the record being read
+    (``taken``, starting at line number ``first``) and takes lines back to read again."""
+
+    def __init__(self, lines: Iterator[str]):
+        self._lines = lines
+        self._back: deque[str] = deque()
+        self.taken: list[str] = []
+        self.first = 1
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        line = self._back.popleft() if self._back else next(self._lines)
+        self.taken.append(line)
+        return line
+
+    def put_back(self, lines: list[str]) -> None:
+        self._back.extendleft(reversed(lines))
+
+
+def _reader(src: _Lines, delimiter: str):
+    csv.field_size_limit(max(csv.field_size_limit(), FIELD_LIMIT))  # long notes, stray quotes
+    return csv.reader(src, delimiter=delimiter)
+
+
+def _next_record(reader, src: _Lines, label: str) -> tuple[int, list[str], list[str]] | None:
+    """(first line number, its physical lines, fields) of the next record; None at the end."""
     try:
-        for fields in reader:
-            yield start + done, start + reader.line_num, fields
-            done = reader.line_num
+        fields = next(reader)
+    except StopIteration:
+        return None
     except csv.Error as exc:
-        raise IngestError(f"{label}: line {start + done + 1}: {exc}") from None
+        raise IngestError(f"{label}: line {src.first}: {exc}") from None
+    first, taken = src.first, src.taken
+    src.taken = []
+    src.first = first + len(taken)
+    return first, taken, fields
 
 
 def sniff_delimiter(lines: list[str]) -> str:
