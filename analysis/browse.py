@@ -726,13 +726,18 @@ def _note_rows(store: Store, rest: str, params: list) -> list[NoteRow]:
     return rows
 
 
-def note_vectors(store: Store, run_id: int) -> tuple[list[str], np.ndarray]:
-    """The run's notes and the (unit) vectors they were clustered with."""
+def note_vectors(
+    store: Store, run_id: int, theme_id: int | None = None
+) -> tuple[list[str], np.ndarray]:
+    """The run's notes (or one theme's) and the (unit) vectors they were clustered with."""
     run = store.db["runs"].get(run_id)
+    where, args = "a.run_id = ?", [run["model"], run_id]
+    if theme_id is not None:
+        where, args = where + " and a.cluster_id = ?", [*args, theme_id]
     rows = store.db.execute(
         "select a.note_id, e.dim, e.vector from assignments a join embeddings e "
-        "on e.model = ? and e.text_hash = a.vector_hash where a.run_id = ? order by a.note_id",
-        [run["model"], run_id],
+        f"on e.model = ? and e.text_hash = a.vector_hash where {where} order by a.note_id",
+        args,
     ).fetchall()
     if not rows:
         return [], np.zeros((0, 0), dtype=np.float32)

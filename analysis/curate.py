@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from analysis.browse import note_vectors
 from analysis.results import NoAnalysis, current_run
 from gaplens.store import Store
 
@@ -206,7 +207,7 @@ def split_theme(
     run = current_run(store)
     themes = _themes(store, run["id"])
     theme = _theme(themes, theme_id)
-    note_ids, vectors = _member_vectors(store, run, theme_id)
+    note_ids, vectors = note_vectors(store, run["id"], theme_id)
     if parts is not None and not 2 <= parts <= MAX_SPLIT_PARTS:
         raise CurationError(f"a theme splits into 2 to {MAX_SPLIT_PARTS} parts")
     if len(note_ids) < 4 or (parts and len(note_ids) < 2 * parts):
@@ -239,20 +240,6 @@ def split_theme(
         detail={"sizes": [int(sizes[p]) for p in order]},
     )
     return Change(summary, new_run, tuple(new_ids))
-
-
-def _member_vectors(store: Store, run: dict, theme_id: int) -> tuple[list[str], np.ndarray]:
-    rows = store.db.execute(
-        "select a.note_id, e.dim, e.vector from assignments a join embeddings e "
-        "on e.model = ? and e.text_hash = a.vector_hash "
-        "where a.run_id = ? and a.cluster_id = ? order by a.note_id",
-        [run["model"], run["id"], theme_id],
-    ).fetchall()
-    if not rows:
-        return [], np.zeros((0, 0), dtype=np.float32)
-    dim = rows[0][1]
-    matrix = np.frombuffer(b"".join(r[2] for r in rows), dtype=np.float32).reshape(-1, dim)
-    return [r[0] for r in rows], matrix.copy()
 
 
 def _split(vectors: np.ndarray, parts: int | None) -> np.ndarray:

@@ -126,7 +126,8 @@ def run_analysis(
         check()
 
         previous = store.latest_run()
-        labels, pinned, before = _stable_ids(store, previous, inp, fresh)
+        curation = Curation.from_edits(store.edits())  # people's edits, read once per run
+        labels, pinned, before = _stable_ids(store, previous, inp, fresh, curation)
         methods = np.where(pinned, "pinned", "cluster")
         n_gaps = _save_themes(
             store,
@@ -136,6 +137,7 @@ def run_analysis(
             probs,
             coords,
             methods,
+            given_names=curation.names,
             gap_threshold=gap_threshold,
             stop_words=stop_words,
             report=report,
@@ -243,6 +245,7 @@ def rebuild_run(
             np.array(probs),
             coords,
             np.array(methods_out, dtype=object),
+            given_names=Curation.from_edits(store.edits()).names,
             gap_threshold=params.get("gap_threshold", DEFAULT_GAP_THRESHOLD),
             stop_words=params.get("stop_words", []),
             report=lambda p: None,
@@ -314,13 +317,14 @@ def _inputs(store: Store, embedder: Embedder, notes: list[dict], report, check) 
     )
 
 
-def _stable_ids(store: Store, previous: dict | None, inp: _Inputs, fresh: np.ndarray):
+def _stable_ids(
+    store: Store, previous: dict | None, inp: _Inputs, fresh: np.ndarray, curation: Curation
+):
     """Theme ids for the fresh clusters, with people's edits replayed.
 
     Returns (labels, pinned mask, (old labels, old sizes, old names) or None).
     """
     next_id = store.next_theme_id()
-    curation = Curation.from_edits(store.edits())
     note_ids = [n["note_id"] for n in inp.notes]
     new_centroids = {
         int(c): _unit(inp.vectors[fresh == c].mean(axis=0)) for c in np.unique(fresh) if c >= 0
@@ -395,6 +399,7 @@ def _save_themes(
     coords: np.ndarray,
     methods: np.ndarray,
     *,
+    given_names: dict[int, tuple[str, str | None]],
     gap_threshold: float,
     stop_words: Sequence[str],
     report,
@@ -406,9 +411,7 @@ def _save_themes(
     themes = name_clusters(scrubbed, labels, extra_stop_words=stop_words)
     keywords = {c: list(t.keywords) for c, t in themes.items()}
     names = {c: t.label for c, t in themes.items()}
-    curated_names = {
-        c: v for c, v in Curation.from_edits(store.edits()).names.items() if c in keywords
-    }
+    curated_names = {c: v for c, v in given_names.items() if c in keywords}
     names = _unique_beside(names, keywords, {c: v[0] for c, v in curated_names.items()})
     report(Progress("labelling", 1, 1))
 

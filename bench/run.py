@@ -823,10 +823,7 @@ def bench_incremental(eval_dir: Path, work: Path, quick: bool) -> dict:
     from gaplens.store import Store
 
     rows = load_clinc(eval_dir, quick)
-    n_hold = int(round(HOLD_OUT_SHARE * len(rows)))
-    held = set(np.random.default_rng(0).permutation(len(rows))[:n_hold].tolist())
-    base = [r for i, r in enumerate(rows) if i not in held]
-    extra = [r for i, r in enumerate(rows) if i in held]
+    base, extra = hold_out(rows, HOLD_OUT_SHARE)
     warm = {"jit_s": warm_jit(), "model_s": warm_model()}
     base_csv = write_csv(
         work / "clinc_base.csv", ["id", "text"], [[r["id"], r["text"]] for r in base]
@@ -1038,6 +1035,18 @@ def _assign_vs_full(
     }
 
 
+def hold_out(rows: list[dict], share: float) -> tuple[list[dict], list[dict]]:
+    """(kept, held out): a seeded share of the rows held back to arrive later."""
+    import numpy as np
+
+    n_hold = int(round(share * len(rows)))
+    held = set(np.random.default_rng(0).permutation(len(rows))[:n_hold].tolist())
+    return (
+        [r for i, r in enumerate(rows) if i not in held],
+        [r for i, r in enumerate(rows) if i in held],
+    )
+
+
 def _kept_same_cluster(a, b) -> tuple[int, float]:
     import numpy as np
     from scipy.optimize import linear_sum_assignment
@@ -1070,10 +1079,7 @@ def bench_stability(eval_dir: Path, work: Path, quick: bool) -> dict:
     from gaplens.store import Store
 
     rows = load_clinc(eval_dir, quick)
-    n_hold = int(round(STABILITY_HOLD_OUT * len(rows)))
-    held = set(np.random.default_rng(0).permutation(len(rows))[:n_hold].tolist())
-    base = [r for i, r in enumerate(rows) if i not in held]
-    extra = [r for i, r in enumerate(rows) if i in held]
+    base, extra = hold_out(rows, STABILITY_HOLD_OUT)
     warm = {"jit_s": warm_jit(), "model_s": warm_model()}
     embedder = loaded_embedder()
     base_csv = write_csv(
