@@ -22,6 +22,12 @@ class Note:
     competitor: str | None = None
     line: int | None = None  # where it came from in its file, 1-based
     masked: int = 0  # emails and phone numbers masked in the text (ingest.privacy)
+    # a mention of a longer note (ingest.mentions): the note it came from, its place there
+    parent_id: str | None = None
+    part: int | None = None
+    parts: int | None = None
+    span_start: int | None = None
+    span_end: int | None = None
 
 
 @dataclass(frozen=True)

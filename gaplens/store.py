@@ -269,6 +269,33 @@ def _masked_notes_reject_headers(db: sqlite_utils.Database) -> None:
     db["rejects"].add_column("header", str)
 
 
+@migrations(name="0006_mentions")
+def _mentions(db: sqlite_utils.Database) -> None:
+    # A long note that raises several things is stored as its mentions (ingest.mentions):
+    # each mention is a row of `notes` (what analysis clusters) pointing at the note it
+    # came from, and the note itself is kept whole in `note_originals`.
+    db["notes"].add_column("parent_id", str)  # the original note's id; NULL for a whole note
+    db["notes"].add_column("part", int)  # 1-based position among the original's mentions
+    db["notes"].add_column("parts", int)  # how many mentions the original has
+    db["notes"].add_column("span_start", int)  # where the mention sits in the original text
+    db["notes"].add_column("span_end", int)
+    db["notes"].create_index(["parent_id"])
+    db["note_originals"].create(
+        {
+            "note_id": str,
+            "text": str,
+            "text_hash": str,
+            "kind": str,
+            "parts": int,  # mentions kept
+            "dropped": int,  # sentences left out as small talk or logistics
+            "source_id": int,
+            "line": int,
+            "created_at": str,
+        },
+        pk="note_id",
+    )
+
+
 def now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
