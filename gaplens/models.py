@@ -63,3 +63,5 @@ class ImportSummary:
     rejects: tuple[Reject, ...] = field(default=())
     error: str | None = None  # set when the whole file could not be used
     masked: int = 0  # notes whose text had emails or phone numbers masked
+    split: int = 0  # notes stored as their mentions (ingest.mentions)
+    mentions: int = 0  # the mentions those notes became

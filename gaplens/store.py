@@ -361,14 +361,16 @@ class Store:
     # -- notes -----------------------------------------------------------
 
     def existing_notes(self, note_ids: Iterable[str]) -> dict[str, str]:
-        """note_id -> text_hash for the ids already stored."""
+        """note_id -> text_hash for the ids already stored (whole, or as mentions)."""
         ids = list(dict.fromkeys(note_ids))
         found: dict[str, str] = {}
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
             marks = ",".join("?" * len(chunk))
             for row in self.db.execute(
-                f"select note_id, text_hash from notes where note_id in ({marks})", chunk
+                f"select note_id, text_hash from notes where note_id in ({marks}) union all "
+                f"select note_id, text_hash from note_originals where note_id in ({marks})",
+                chunk + chunk,
             ).fetchall():
                 found[row[0]] = row[1]
         return found
@@ -382,6 +384,37 @@ class Store:
             rows.append(row)
         if rows:
             self.db["notes"].insert_all(rows, batch_size=1000)
+
+    def add_originals(
+        self, originals: Iterable[tuple[Note, int, int]], source_id: int | None
+    ) -> None:
+        """Keep whole the notes stored as their mentions: (note, mentions, units dropped)."""
+        stamp = now()
+        rows = [
+            {
+                "note_id": note.note_id,
+                "text": note.text,
+                "text_hash": text_hash(note.text),
+                "kind": note.kind,
+                "parts": parts,
+                "dropped": dropped,
+                "source_id": source_id,
+                "line": note.line,
+                "created_at": stamp,
+            }
+            for note, parts, dropped in originals
+        ]
+        if rows:
+            self.db["note_originals"].insert_all(rows, batch_size=1000)
+
+    def original(self, note_id: str) -> dict | None:
+        """The whole note a mention came from (given the mention's id or the note's)."""
+        rows = self.db.query(
+            "select * from note_originals where note_id = coalesce("
+            "(select parent_id from notes where note_id = ?), ?)",
+            [note_id, note_id],
+        )
+        return next(iter(rows), None)
 
     def add_rejects(self, rejects: Iterable[Reject], source_id: int | None) -> None:
         stamp = now()
@@ -405,7 +438,15 @@ class Store:
         return list(self.db["notes"].rows_where(where, list(params), order_by="rowid"))
 
     def count_notes(self) -> int:
+        """What analysis clusters: whole notes and the mentions of split ones."""
         return self.db["notes"].count
+
+    def count_imported(self) -> int:
+        """Notes as they came in: whole ones, and each split note once."""
+        return self.db.execute(
+            "select (select count(*) from notes where parent_id is null)"
+            " + (select count(*) from note_originals)"
+        ).fetchone()[0]
 
     def rejects(self) -> list[dict]:
         return list(self.db["rejects"].rows_where(order_by="file, line"))

@@ -28,6 +28,7 @@ from ingest.files import (
     walk,
 )
 from ingest.files import label as label_of
+from ingest.mentions import mention_notes
 from ingest.privacy import mask_contacts
 from ingest.tables import UNDECODABLE, CsvStream, Table, read_csv, read_json, read_jsonl
 from ingest.values import (
@@ -427,7 +428,7 @@ class _FileWriter:
     def __init__(self, store: Store, name: str, fmt: str, digest: str | None):
         self.store, self.name, self.fmt = store, name, fmt
         self.source_id = store.add_source(name, "notes", fmt, digest)
-        self.added = self.present = self.masked = 0
+        self.added = self.present = self.masked = self.split = self.mentions = 0
         self.rejects: list[Reject] = []
 
     def add(
@@ -460,21 +461,28 @@ class _FileWriter:
                 reason = _clash(note.note_id, where or "the workspace")
                 rejects.append(Reject(self.name, note.line, reason, readable(raw), header))
         rejects.sort(key=lambda r: (r.line is None, r.line or 0))
-        self.store.insert_notes(new, self.source_id)
+        rows, originals = as_mentions(new)
+        self.store.insert_notes(rows, self.source_id)
+        self.store.add_originals(originals, self.source_id)
         self.store.add_rejects(rejects, self.source_id)
         self.added += len(new)
+        self.split += len(originals)
+        self.mentions += sum(parts for _, parts, _ in originals)
         self.rejects.extend(rejects)
 
     def _stored(self, ids: list[str]) -> dict[str, tuple[str, int | None, int | None]]:
-        """note_id -> (text_hash, source_id, line) for the ids already stored."""
+        """note_id -> (text_hash, source_id, line) for the ids already stored (as a whole
+        note, or as the original of a note stored as its mentions)."""
         ids = list(dict.fromkeys(ids))
         found = {}
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
             rows = self.store.db.execute(
-                "select note_id, text_hash, source_id, line from notes "
-                f"where note_id in ({','.join('?' * len(chunk))})",
-                chunk,
+                f"select note_id, text_hash, source_id, line from notes where note_id in ({marks}) "
+                "union all select note_id, text_hash, source_id, line from note_originals "
+                f"where note_id in ({marks})",
+                chunk + chunk,
             ).fetchall()
             found.update((r[0], tuple(r[1:])) for r in rows)
         return found
@@ -490,7 +498,26 @@ class _FileWriter:
             rejected,
             tuple(self.rejects),
             masked=self.masked,
+            split=self.split,
+            mentions=self.mentions,
         )
+
+
+def as_mentions(notes: list[Note]) -> tuple[list[Note], list[tuple[Note, int, int]]]:
+    """The rows to store for new notes: a long note that raises several things becomes
+    its mentions (ingest.mentions), the others stay whole. Also (original, mentions,
+    units dropped) for each note that was split, for ``note_originals``."""
+    rows: list[Note] = []
+    originals: list[tuple[Note, int, int]] = []
+    for note in notes:
+        split = mention_notes(note)
+        if split is None:
+            rows.append(note)
+            continue
+        parts, dropped = split
+        rows.extend(parts)
+        originals.append((note, len(parts), dropped))
+    return rows, originals
 
 
 def _clash(note_id: str, where: str) -> str:
@@ -562,6 +589,8 @@ def add_typed_note(
         if store.existing_notes([note.note_id]):
             raise IngestError(f"this note is already in the workspace (id {note.note_id})")
         source_id = store.add_source("(typed)", "typed", "typed", None)
-        store.insert_notes([note], source_id)
+        rows, originals = as_mentions([note])
+        store.insert_notes(rows, source_id)
+        store.add_originals(originals, source_id)
         store.finish_source(source_id, 1, 0, 0)
     return note

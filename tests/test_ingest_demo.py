@@ -19,8 +19,17 @@ def test_demo_notes_import_with_defaults(store):
     problems = [(s.file, s.error, s.rejects[:3]) for s in summaries if s.error or s.rejected]
     assert problems == []
     added = sum(s.added for s in summaries)
-    assert added == store.count_notes() > 0
+    assert added == store.count_imported() > 0
     notes = store.notes()
+    # multi-topic call notes are stored as their mentions, each pointing at its note
+    split = sum(s.split for s in summaries)
+    mentions = [n for n in notes if n["parent_id"]]
+    assert split > 0 and len(mentions) == sum(s.mentions for s in summaries) >= split
+    assert store.count_notes() == added - split + len(mentions)
+    for m in mentions:
+        original = store.original(m["note_id"])
+        assert original is not None and original["note_id"] == m["parent_id"]
+        assert original["text"][m["span_start"] : m["span_end"]] == m["text"]
     assert all(n["text"].strip() for n in notes)
     kinds = Counter(n["kind"] for n in notes)
     by_file = {Path(s.file).name: s for s in summaries}

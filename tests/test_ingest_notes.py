@@ -13,7 +13,15 @@ FIXTURES = Path(__file__).parent / "fixtures" / "ingest" / "notes"
 
 
 def notes_by_id(store: Store) -> dict[str, dict]:
-    return {n["note_id"]: n for n in store.notes()}
+    """The notes as imported: a note stored as its mentions is its first mention's row
+    with the whole text (ingest.mentions)."""
+    notes = {}
+    for n in store.notes():
+        if n["parent_id"] is None:
+            notes[n["note_id"]] = n
+        elif n["parent_id"] not in notes:
+            notes[n["parent_id"]] = {**n, "text": store.original(n["note_id"])["text"]}
+    return notes
 
 
 def only(summaries):
