@@ -454,6 +454,12 @@ def _text_matches(store: Store, facts: NoteFacts, text: str) -> set[int]:
 
 # -- one theme ---------------------------------------------------------------
 
+# the columns that tie a mention to the note it came from (over notes aliased n)
+MENTION = (
+    "n.parent_id, n.part, n.parts, "
+    "(select o.text from note_originals o where o.note_id = n.parent_id) as original"
+)
+
 
 @dataclass(frozen=True)
 class Quote:
@@ -465,6 +471,18 @@ class Quote:
     account: str | None
     rep: str | None
     amount: float | None
+    # a mention of a longer note (ingest.mentions): the note, its place, the whole text
+    parent_id: str | None
+    part: int | None
+    parts: int | None
+    original: str | None
+
+    @property
+    def source(self) -> str | None:
+        """'mention 2 of 3 of CN-0042' for a mention; None for a whole note."""
+        if self.parent_id is None:
+            return None
+        return f"mention {self.part} of {self.parts} of {self.parent_id}"
 
 
 @dataclass(frozen=True)
@@ -559,7 +577,7 @@ def theme_detail(
     loose = db.execute(f"select sum(n.amount) {join} and n.deal is null", margs).fetchone()[0]
     amount = sum(v or 0.0 for _, _, v in deal_rows) + (loose or 0.0)
 
-    fields = "n.note_id, n.text, n.kind, n.date, n.deal, n.account, n.rep, n.amount"
+    fields = f"n.note_id, n.text, n.kind, n.date, n.deal, n.account, n.rep, n.amount, {MENTION}"
     ids = json.loads(c["examples"] or "[]")[:quotes]
     rows = {}
     if ids:
@@ -704,7 +722,7 @@ def _note_rows(store: Store, rest: str, params: list) -> list[NoteRow]:
     rows = []
     for r in store.db.query(
         "select n.note_id, n.text, n.kind, n.date, n.deal, n.account, n.rep, n.amount, "
-        "a.note_id as analysed, a.cluster_id, c.label, a.method, a.nearest_id, "
+        f"{MENTION}, a.note_id as analysed, a.cluster_id, c.label, a.method, a.nearest_id, "
         f"near.label as nearest_label, a.nearest_similarity {rest}",
         params,
     ):

@@ -169,6 +169,7 @@ def unclustered_rows(store: Store, run_id: int) -> list[dict]:
 
 NOTE_FIELDS = (
     "note_id",
+    "parent_id",  # a mention's note (ingest.mentions); empty for a whole note
     "kind",
     "text",
     "date",
@@ -215,9 +216,18 @@ def workspace_summary(store: Store) -> dict:
             "(select note_id from assignments where run_id = ?)",
             [run["id"]],
         ).fetchone()[0]
+    split = store.db.execute(
+        "select count(*), coalesce(sum(parts), 0), coalesce(sum(parts = 0), 0) "
+        "from note_originals"
+    ).fetchone()
     return {
         "db": str(store.path),
-        "notes": store.count_notes(),
+        "notes": store.count_imported(),
+        # long notes stored as their mentions (ingest.mentions); analysis clusters these
+        "split_notes": split[0],
+        "mentions": split[1],
+        "logistics_only": split[2],  # notes in which nothing was a question or objection
+        "analysed_items": store.count_notes(),
         "kinds": kinds,
         "assets": store.db["assets"].count,
         "passages": store.db["passages"].count,

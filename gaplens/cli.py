@@ -135,6 +135,8 @@ def _print_summaries(summaries, what: str) -> int:
         if s.masked:
             line += f", {s.masked} with emails/phone numbers masked"
         click.echo(line + (f" [{s.format}]" if s.format else ""))
+        if getattr(s, "split", 0):
+            click.echo(f"  {_split_line(s.split, s.mentions)}")
         for r in s.rejects[:5]:
             where = f"line {r.line}" if r.line else "file"
             click.secho(f"  rejected {where}: {r.reason}", fg="yellow", err=True)
@@ -149,9 +151,20 @@ def _print_summaries(summaries, what: str) -> int:
             f"total: {added} {what} added, {present} already present, {rejected} rejected"
             + (f", {masked} with emails/phone numbers masked" if masked else "")
         )
+    split = sum(getattr(s, "split", 0) for s in summaries)
+    if len(summaries) > 1 and split:
+        click.echo(f"  {_split_line(split, sum(s.mentions for s in summaries))}")
     if rejected:
         click.echo("see the rejected rows and their reasons with: gaplens rejects", err=True)
     return 1 if failed else 0
+
+
+def _split_line(split: int, mentions: int) -> str:
+    return (
+        f"{split} long notes split into {mentions} mentions (the questions and objections "
+        "they raise, analysed one by one); notes with only small talk or logistics are "
+        "kept but not analysed"
+    )
 
 
 @ingest.command("notes")

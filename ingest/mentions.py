@@ -77,6 +77,7 @@ class _Unit:
     text: str
     bullet: bool
     paragraph_start: bool
+    meta: bool = False  # under a metadata label ("Stage:", "Next steps:")
 
 
 # -- units -------------------------------------------------------------------------
@@ -89,15 +90,37 @@ _ABBREVIATIONS = {
     "est", "fig", "cf", "al", "u.s", "a.m", "p.m", "am", "pm", "ca",
 }  # fmt: skip
 _BULLET = re.compile(r"[ \t]*(?:[-*•▪‣◦–]|\d{1,2}[.)])[ \t]+")
-_SENTENCE_END = re.compile(r"(?:[.!?]+|…)[\"'”’)\]]*(?=\s+\S)|;(?=\s)")
+# "Pain: ...", "**Concerns:** ...": a generic field label heads the line and is not quoted;
+# a metadata line ("Stage: Discovery", "Attendees: ...") is not a mention at all
+_GENERIC_LABELS = (
+    r"pain(?: points?)?|concerns?|questions?|objections?|blockers?|risks?|issues?|notes?|"
+    r"summary|context|background|asks?|feedback|discussion|highlights?|key points?|"
+    r"takeaways?|other"
+)
+_META_LABELS = (
+    r"account|company|customer|stage|deal|opportunity|date|attendees|participants|"
+    r"present|who|owner|rep|ae|se|next steps?|action items?|to ?do|follow[- ]?ups?|"
+    r"subject|re|call type|meeting|duration|location|contacts?"
+)
+_LABEL = re.compile(
+    rf"[ \t]*(?:\*\*)?(?P<label>{_GENERIC_LABELS}|{_META_LABELS})(?:\*\*)?[ \t]*:(?:\*\*)?[ \t]*",
+    re.I,
+)
+_META = re.compile(rf"(?:{_META_LABELS})$", re.I)
+_SENTENCE_END = re.compile(
+    r"(?:[.!?]+|…)[\"'”’)\]]*(?=\s+\S)|;(?=\s)"
+    # "..., and they asked whether ...": a second person or question in the same sentence
+    r"|,(?=\s+(?:and|but|plus)\s+(?:they|he|she|their|the|his|her)\b(?:\s+[\w'-]+){0,3}?\s+"
+    r"(?:also\s+)?(?:asked|asks|wants?|wanted|needs?|said|raised|mentioned|worried|pushed)\b)"
+)
 
 
 def units(text: str) -> list[_Unit]:
     """The text cut into bullets, paragraphs and sentences, with their spans."""
     out: list[_Unit] = []
-    blocks: list[tuple[int, int, bool, bool]] = []  # start, end, bullet, paragraph start
+    blocks: list[tuple[int, int, bool, bool, bool]] = []  # span, bullet, paragraph, meta
     pos = 0
-    new_paragraph = True
+    new_paragraph, under_meta = True, False
     for line in text.splitlines(keepends=True):
         body = line.rstrip("\r\n")
         start, end = pos, pos + len(body)
@@ -106,43 +129,56 @@ def units(text: str) -> list[_Unit]:
             new_paragraph = True
             continue
         bullet = _BULLET.match(body)
-        if bullet or new_paragraph or not blocks:
+        label = _LABEL.match(body, bullet.end() if bullet else 0)
+        if bullet or label or new_paragraph or not blocks:
             lead = bullet.end() if bullet else len(body) - len(body.lstrip())
-            blocks.append((start + lead, end, bool(bullet), new_paragraph or bool(bullet)))
+            meta = False
+            if label:
+                lead = label.end()
+                meta = bool(_META.match(label.group("label")))
+                under_meta = meta and not body[lead:].strip()  # "Next steps:" alone
+            elif bullet and under_meta and not new_paragraph:
+                meta = True  # a bullet under "Next steps:"
+            else:
+                under_meta = False
+            para = new_paragraph or bool(bullet) or bool(label)
+            blocks.append((start + lead, end, bool(bullet), para, meta))
         else:  # a wrapped line continues its paragraph
             b = blocks[-1]
-            blocks[-1] = (b[0], end, b[2], b[3])
+            blocks[-1] = (b[0], end, b[2], b[3], b[4])
         new_paragraph = False
-    for b_start, b_end, bullet, para in blocks:
+    for b_start, b_end, bullet, para, meta in blocks:
         cut = b_start
         first = True
         for m in _SENTENCE_END.finditer(text, b_start, b_end):
             if m.group().startswith(".") and _abbreviation_before(text, b_start, m.start()):
                 continue
-            out.extend(_unit(text, cut, m.end(), bullet and first, para and first))
+            out.extend(_unit(text, cut, m.end(), bullet and first, para and first, meta))
             if out and out[-1].start >= cut:
                 first = False
             cut = m.end()
-        out.extend(_unit(text, cut, b_end, bullet and first, para and first))
+        out.extend(_unit(text, cut, b_end, bullet and first, para and first, meta))
     return out
 
 
-def _unit(text: str, start: int, end: int, bullet: bool, para: bool) -> list[_Unit]:
+def _unit(text: str, start: int, end: int, bullet: bool, para: bool, meta: bool) -> list[_Unit]:
     while start < end and text[start].isspace():
         start += 1
     while end > start and text[end - 1].isspace():
         end -= 1
     if not re.search(r"\w", text[start:end]):
         return []
-    return [_Unit(start, end, text[start:end], bullet, para)]
+    return [_Unit(start, end, text[start:end], bullet, para, meta)]
 
 
 def _abbreviation_before(text: str, floor: int, dot: int) -> bool:
     m = re.search(r"([A-Za-z](?:\.?[A-Za-z])*)$", text[floor:dot])
     if not m:
         return False
-    word = m.group(1).lower()
-    return word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha())
+    word = m.group(1)
+    if len(word) == 1:  # an initial ("J. Smith"), not the end of "f/u" or "w/o x"
+        return word.isupper() and (m.start(1) == 0 or text[floor + m.start(1) - 1] == " ")
+    return word.lower() in _ABBREVIATIONS
 
 
 # -- cues ----------------------------------------------------------------------------
@@ -331,6 +367,8 @@ _TURNS = re.compile(
     r"^(?:also|another|separately|additionally|other (?:thing|question|concern|topic)|"
     r"second(?:ly)?|third(?:ly)?|last(?:ly)?|finally|on top of that|beyond that|besides|"
     r"meanwhile|then there's|one more|and (?:the|their|also|another|a)|plus|as for|"
+    r"(?:and|plus) (?:they|he|she) (?:also )?(?:asked|asks|wants?|wanted|needs?|raised|"
+    r"mentioned)|"
     r"on (?:the )?(?:\w+ )?(?:side|front|topic)|re:|regarding|(?:their|the|his|her) "
     r"(?:\w+ ){0,3}(?:asked|wants|wanted|said|raised|mentioned|needs|requires|is worried|"
     r"was worried|pushed))\b|^\S+(?: \S+)? also\b",
@@ -360,6 +398,8 @@ def _classify(unit: _Unit, index: int) -> tuple[str | None, int]:
     logistics = len(_LOGISTICS.findall(text))
     if _REP_ACTION.match(text):
         logistics += 2
+    if unit.meta:
+        logistics += 1
     substance = question + objection + concern + reason
     words = len(text.split())
     if index == 0 and words <= HEADING_WORDS and "?" not in text and substance <= 1:
@@ -379,11 +419,15 @@ def split_mentions(text: str) -> Split:
     """The mentions a note's text holds (none when no unit carries anything)."""
     cut = units(text)
     kinds = [_classify(u, i) for i, u in enumerate(cut)]
+    # monologues: a text of several plain paragraphs (a transcript, an email) keeps to one
+    # topic per paragraph unless a sentence turns to another
+    paragraphs = sum(u.paragraph_start and not u.bullet for u in cut)
+    monologues = paragraphs >= 2 and not any(u.bullet for u in cut)
     groups: list[list[int]] = []
     for i, (carries, _score) in enumerate(kinds):
         if carries is None:
             continue
-        if groups and groups[-1][-1] == i - 1 and _continues(cut[i - 1], cut[i]):
+        if groups and groups[-1][-1] == i - 1 and _continues(cut[i - 1], cut[i], monologues):
             groups[-1].append(i)
         else:
             groups.append([i])
@@ -404,17 +448,17 @@ def split_mentions(text: str) -> Split:
     return Split(tuple(mentions), len(cut), len(cut) - len(kept))
 
 
-def _continues(before: _Unit, unit: _Unit) -> bool:
+def _continues(before: _Unit, unit: _Unit, monologues: bool = False) -> bool:
     text = unit.text.lstrip("\"'“(")
     if re.match(r"[A-Z]{2,}\b", text):
         text = "X " + text  # "IT wants ...", "CFO said ...": a person, not a pronoun
-    if unit.bullet and not before.bullet and _TURNS.match(text) is None:
-        return False  # a bulleted list after a lead-in: each bullet stands alone
+    if unit.bullet:  # each bullet is its own item unless it points back
+        return bool(_CONTINUES.match(text)) and not _TURNS.match(text)
     if _TURNS.match(text):
         return False
     if unit.paragraph_start and not _CONTINUES.match(text):
         return len(_stems(before.text) & _stems(text)) >= 2
-    if _CONTINUES.match(text):
+    if _CONTINUES.match(text) or (monologues and not unit.paragraph_start):
         return True
     return len(_stems(before.text) & _stems(text)) >= 2
 
@@ -450,8 +494,10 @@ def mention_notes(note: Note) -> tuple[list[Note], int] | None:
     if not splits(note):
         return None
     split = split_mentions(note.text)
-    if not split.mentions or (len(split.mentions) == 1 and split.dropped == 0):
+    if len(split.mentions) == 1 and split.dropped == 0:
         return None
+    if not split.mentions:  # small talk and logistics only: kept, not analysed
+        return [], split.dropped
     n = len(split.mentions)
     parts = [
         replace(

@@ -60,6 +60,13 @@ def render_note(row: NoteRow, similar: list[tuple[NoteRow, float]] | None = None
     parts = [Text(row.text)]
     facts = said_by(row, f"theme: {theme_name(row)}", f"id {row.note_id}")
     parts.append(Text(facts, style="dim"))
+    if row.original:
+        parts.append(Text(f"\nThe whole note ({row.source}):", style="bold"))
+        whole = Text(row.original.strip(), style="dim")
+        at = whole.plain.find(row.text)
+        if at >= 0:  # the mention itself stands out
+            whole.stylize("not dim bold", at, at + len(row.text))
+        parts.append(whole)
     if row.cluster_id == UNCLUSTERED:
         line = Text()
         if row.emerging:

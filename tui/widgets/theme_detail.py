@@ -58,7 +58,7 @@ def render_detail(d: ThemeDetail) -> RenderableType:
         parts.append(Text("No notes.", style="dim"))
     for q in d.quotes:
         quote = Text(f"“{shorten(q.text, 400)}”")
-        parts.append(Padding(Group(quote, Text(said_by(q), style="dim")), (0, 0, 0, 2)))
+        parts.append(Padding(Group(quote, Text(said_by(q, q.source), style="dim")), (0, 0, 0, 2)))
 
     if d.quarters:
         parts.append(Rule("Notes per quarter", style="dim", align="left"))
