@@ -217,8 +217,7 @@ def workspace_summary(store: Store) -> dict:
             [run["id"]],
         ).fetchone()[0]
     split = store.db.execute(
-        "select count(*), coalesce(sum(parts), 0), coalesce(sum(parts = 0), 0) "
-        "from note_originals"
+        "select count(*), coalesce(sum(parts), 0), coalesce(sum(parts = 0), 0) from note_originals"
     ).fetchone()
     return {
         "db": str(store.path),

@@ -7,14 +7,13 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import seed_notes
 
 from analysis.browse import search_notes
 from analysis.results import workspace_summary
 from gaplens.models import Note
 from ingest import IngestError, add_typed_note, import_notes
 from ingest.mentions import mention_notes, split_mentions, units
-
-from conftest import seed_notes
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -107,9 +106,9 @@ def test_import_stores_mentions_that_point_back(store, tmp_path):
     assert (first["deal"], first["account"], first["amount"]) == ("D-1", "Foxglove", 9000.0)
     original = store.original("CN-1#2")
     assert original["text"] == CALL and original["parts"] == 3
-    assert CALL[notes["CN-1#2"]["span_start"] : notes["CN-1#2"]["span_end"]] == notes[
-        "CN-1#2"
-    ]["text"]
+    assert (
+        CALL[notes["CN-1#2"]["span_start"] : notes["CN-1#2"]["span_end"]] == notes["CN-1#2"]["text"]
+    )
     assert store.original("CN-3")["parts"] == 0  # kept, not analysed
     summary = workspace_summary(store)
     assert (summary["notes"], summary["analysed_items"]) == (3, 4)
