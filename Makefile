@@ -22,6 +22,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python bench/labels.py
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/tui.py
+	$(BIN)/python bench/mentions.py
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
