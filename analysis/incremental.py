@@ -72,7 +72,7 @@ def pending_notes(store: Store, run_id: int) -> list[dict]:
     """Notes the run has not seen (imported or typed since), oldest first."""
     return list(
         store.db.query(
-            "select n.note_id, n.text from notes n where not exists "
+            "select n.note_id, n.text, n.parent_id from notes n where not exists "
             "(select 1 from assignments a where a.run_id = ? and a.note_id = n.note_id) "
             "order by n.rowid",
             [run_id],
@@ -87,7 +87,8 @@ def assign_new_notes(
     note_ids: list[str] | None = None,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> IncrementalResult:
-    """Place the notes the current analysis has not seen (or just ``note_ids`` of them)."""
+    """Place the notes the current analysis has not seen (or just ``note_ids`` of them;
+    the id of a note stored as its mentions stands for all of them)."""
     from analysis.pipeline import _embedder_for
 
     started = time.perf_counter()
@@ -102,7 +103,7 @@ def assign_new_notes(
     pending = pending_notes(store, run["id"])
     if note_ids is not None:
         wanted = set(note_ids)
-        pending = [n for n in pending if n["note_id"] in wanted]
+        pending = [n for n in pending if n["note_id"] in wanted or n["parent_id"] in wanted]
     placements: list[Placement] = []
     embedded = 0
     if pending:

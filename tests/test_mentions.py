@@ -180,3 +180,21 @@ def test_split_quality_on_the_labelled_notes(name, floor):
     whole = bench.score(notes, bench.whole)
     assert ours["f1"] >= floor
     assert ours["f1"] > 3 * whole["f1"]
+
+
+def test_placing_a_split_note_places_each_mention(store, fake_embedder):
+    from analysis.incremental import assign_new_notes
+    from analysis.pipeline import run_analysis
+
+    seed_notes(store, topics=("sso", "price", "hipaa"))
+    run_analysis(store, embedder=fake_embedder)
+    note = add_typed_note(
+        store,
+        "Renewal call. The CISO asked whether saml sso through okta login is enforced for "
+        "every agent. Also the CFO said the price is too expensive vs zentrix, wants a "
+        "discount on the quote. sent deck.",
+    )
+    result = assign_new_notes(store, embedder=fake_embedder, note_ids=[note.note_id])
+    placed = {p.note_id: p.theme_id for p in result.placements}
+    assert sorted(placed) == [f"{note.note_id}#1", f"{note.note_id}#2"]
+    assert None not in placed.values() and len(set(placed.values())) == 2
