@@ -195,6 +195,12 @@ def test_placing_a_split_note_places_each_mention(store, fake_embedder):
         "discount on the quote. sent deck.",
     )
     result = assign_new_notes(store, embedder=fake_embedder, note_ids=[note.note_id])
-    placed = {p.note_id: p.theme_id for p in result.placements}
-    assert sorted(placed) == [f"{note.note_id}#1", f"{note.note_id}#2"]
-    assert None not in placed.values() and len(set(placed.values())) == 2
+    nearest = {p.note_id: p.nearest_id for p in result.placements}
+    assert sorted(nearest) == [f"{note.note_id}#1", f"{note.note_id}#2"]
+
+    def theme_of(note_id):
+        sql = "select cluster_id from assignments where note_id = ? and method = 'cluster'"
+        return store.db.execute(sql, [note_id]).fetchone()[0]
+
+    assert nearest[f"{note.note_id}#1"] == theme_of("sso-0-0")
+    assert nearest[f"{note.note_id}#2"] == theme_of("price-0-0")
