@@ -932,6 +932,7 @@ class Facets:
     run: dict | None
     emerging: int = 0  # notes placed since the analysis that fit no theme yet
     placed: int = 0  # notes placed between analyses (in a theme or emerging)
+    imported: int | None = None  # notes as they came in (``notes`` counts mentions)
 
 
 def facets(store: Store) -> Facets:
@@ -972,6 +973,7 @@ def facets(store: Store) -> Facets:
         reps=reps,
         new_since_run=new,
         notes=notes,
+        imported=store.count_imported(),
         assets=db["assets"].count,
         rejects=db["rejects"].count,
         run=run,

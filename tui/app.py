@@ -130,7 +130,10 @@ class GaplensApp(App):
         self.call_from_thread(self.show_header, f, themes, due)
 
     def show_header(self, f, themes: list[tuple[str, int]], due: str | None = None) -> None:
-        parts = [self.db_path.name, f"{f.notes} notes", f"{f.assets} assets"]
+        notes = f"{f.notes} notes"
+        if f.imported is not None and f.imported != f.notes:  # long notes split (mentions)
+            notes = f"{f.imported} notes ({f.notes} mentions)"
+        parts = [self.db_path.name, notes, f"{f.assets} assets"]
         if f.run:
             parts.append(f"{len(themes)} themes")
             if f.emerging:
