@@ -466,6 +466,8 @@ def _continues(before: _Unit, unit: _Unit, monologues: bool = False) -> bool:
 def _context_of(unit: _Unit, group: list[_Unit], side: int) -> bool:
     if side == 1 and _TURNS.match(unit.text):
         return False
+    if side == 1 and not unit.paragraph_start and _CONTINUES.match(unit.text):
+        return True  # "They won't enable the bot until that's answered."
     near = group[0] if side == 0 else group[-1]
     if unit.paragraph_start != near.paragraph_start and side == 1 and unit.paragraph_start:
         return False
