@@ -183,6 +183,29 @@ def _split_line(split: int, mentions: int) -> str:
     "rep, competitor, kind). Repeatable.",
 )
 @click.option(
+    "--stage",
+    "stages",
+    multiple=True,
+    metavar="VALUE=OUTCOME",
+    help="What a deal stage value means: won, lost or open, e.g. --stage 158829339=lost "
+    "for a HubSpot custom pipeline's stage id. Repeatable.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(
+        ("csv", "json", "jsonl", "text", "markdown", "salesforce", "hubspot", "gong")
+    ),
+    help="Read every file as FORMAT instead of telling each file's format from its "
+    "content (a file it does not fit is reported).",
+)
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Read and parse, write nothing: show each file's format, column mapping, "
+    "first notes and the rows that would be rejected.",
+)
+@click.option(
     "--no-assign",
     is_flag=True,
     help="Do not place the new notes in the current themes (they wait for the next analysis).",
@@ -195,26 +218,73 @@ def _split_line(split: int, mentions: int) -> str:
 )
 @pass_ctx
 @core_errors
-def ingest_notes(ctx: Context, paths, kind, mapping, no_assign, keep_pii) -> None:
+def ingest_notes(
+    ctx: Context, paths, kind, mapping, stages, fmt, dry_run, no_assign, keep_pii
+) -> None:
     """Import sales notes from CSV, JSON, JSONL, .txt/.md files or folders of them.
 
-    Re-importing a file adds nothing. Rows that cannot be used are kept with
-    their reason (see `gaplens rejects`); every good row still lands. When the
-    workspace has been analysed, the new notes are placed in its themes at once
-    (or held as emerging), as `gaplens analyze --incremental` would. Emails and
-    phone numbers in the note text are masked unless --keep-pii.
+    Salesforce opportunity reports and HubSpot deal exports are recognised by
+    their columns; Gong transcripts by their content (pass the call details file
+    from /v2/calls/extensive with them). Re-importing a file adds nothing. Rows
+    that cannot be used are kept with their reason (see `gaplens rejects`); every
+    good row still lands. When the workspace has been analysed, the new notes are
+    placed in its themes at once (or held as emerging), as `gaplens analyze
+    --incremental` would. Emails and phone numbers in the note text are masked
+    unless --keep-pii. --dry-run shows what would be imported and writes nothing.
     """
-    from ingest import import_notes, parse_mapping
+    from ingest import import_notes, parse_mapping, parse_stages
+
+    options = dict(
+        kind=kind,
+        mapping=parse_mapping(list(mapping)),
+        stages=parse_stages(list(stages)),
+        fmt=fmt,
+        keep_pii=keep_pii,
+    )
+    if dry_run:
+        from gaplens.store import resolve_db_path
+        from ingest import preview_notes
+
+        with _progress("reading") as bar:
+            previews = preview_notes(
+                list(paths), store_path=resolve_db_path(ctx.db_path), on_progress=bar, **options
+            )
+        failed = 0
+        for p in previews:
+            if p.error:
+                failed += 1
+                click.secho(f"error: {p.error}", fg="red", err=True)
+                continue
+            click.echo(f"{p.file}: {p.format}")
+            width = max((len(f) for f, _ in p.mapping), default=0)
+            for field, source in p.mapping:
+                click.echo(f"  {field.ljust(width)} \u2190 {source}")
+            if p.unused:
+                click.echo(f"  not used: {', '.join(p.unused)}")
+            for line in p.about:
+                click.echo(f"  {line}")
+            if p.mapping:  # a file of notes (Gong call details have none of their own)
+                shown = f"; the first {len(p.notes)}" if p.total > len(p.notes) else ""
+                click.echo(f"  {p.total} note{'s' * (p.total != 1)} would be imported{shown}:")
+            for n in p.notes:
+                amount = "" if n.amount is None else f"{n.amount:,.2f}".removesuffix(".00")
+                stage = n.stage or n.outcome
+                if n.stage and n.outcome:
+                    stage = f"{n.stage} ({n.outcome})"
+                facts = [n.note_id, n.kind, n.date, n.deal, n.account, amount, stage]
+                click.echo("    " + " | ".join(f or "-" for f in facts))
+                text = " ".join(n.text.split())
+                cut = text if len(text) <= 70 else text[:69].rstrip() + "\u2026"
+                click.echo(f"      {cut}")
+            if p.rejected:
+                click.echo(f"  {p.rejected} row{'s' * (p.rejected != 1)} would be rejected:")
+                for r in p.rejects[:3]:
+                    click.echo(f"    {'line ' + str(r.line) if r.line else 'file'}: {r.reason}")
+        click.echo("dry run: nothing was written")
+        sys.exit(1 if failed else 0)
 
     with _progress("importing") as bar:
-        summaries = import_notes(
-            ctx.store,
-            list(paths),
-            kind=kind,
-            mapping=parse_mapping(list(mapping)),
-            on_progress=bar,
-            keep_pii=keep_pii,
-        )
+        summaries = import_notes(ctx.store, list(paths), on_progress=bar, **options)
     code = _print_summaries(summaries, "notes")
     if not no_assign and sum(s.added for s in summaries) and ctx.store.latest_run():
         from analysis.embed import ModelError
@@ -252,15 +322,70 @@ def _place_new(store, model=None):
 
 @ingest.command("assets")
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(("inventory", "markdown", "text", "html", "pdf", "docx", "sitemap")),
+    help="Read every file given as this format, whatever its name says.",
+)
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Read and parse everything but write nothing: show each file's format, an "
+    "inventory's columns and the first assets.",
+)
 @pass_ctx
 @core_errors
-def ingest_assets(ctx: Context, paths) -> None:
-    """Import content assets: a CSV inventory and/or folders of .md/.txt/.html files."""
+def ingest_assets(ctx: Context, paths, fmt, dry_run) -> None:
+    """Import content assets: CSV inventories, .md/.txt/.html/.pdf/.docx files, sitemap.xml
+    files, or folders of them.
+
+    A file's content decides how it is read (an HTML page saved as .txt is read as
+    HTML); --format reads every file as one format. Re-importing adds nothing. A
+    sitemap's pages become assets with a URL, a date and a title made from the URL
+    (nothing is fetched); a page whose URL another asset holds is not added again.
+    """
+    if dry_run:
+        sys.exit(_preview_assets(ctx, list(paths), fmt))
     from ingest import import_assets
 
     with _progress("importing") as bar:
-        summaries = import_assets(ctx.store, list(paths), on_progress=bar)
+        summaries = import_assets(ctx.store, list(paths), on_progress=bar, fmt=fmt)
     sys.exit(_print_summaries(summaries, "assets"))
+
+
+def _preview_assets(ctx: Context, paths: list[str], fmt: str | None) -> int:
+    """Print what importing would do, file by file; the exit code an import would have."""
+    from ingest.assets import preview_assets
+
+    previews = preview_assets(paths, fmt=fmt, workspace=resolve_db_path(ctx.db_path))
+    for p in previews:
+        if p.error:
+            click.secho(f"error: {p.error}", fg="red", err=True)
+            continue
+        click.echo(f"{p.file}: {p.format}" + (f" (named {p.named})" if p.named else ""))
+        if p.note:
+            click.echo("  " + p.note.replace("\n", "\n  "))
+        for field, column in p.columns:
+            click.echo(f"  {field} \u2190 {column}")
+        for a in p.assets:
+            views = f"{a.views:,} views" if a.views is not None else "no views"
+            click.echo(
+                f"  {a.asset_id} | {a.title} | type {a.type or '-'} | stage {a.stage or '-'} "
+                f"| updated {a.updated or '-'} | {views} | body {len(a.body):,} chars"
+            )
+        more = [f"{p.total} assets in all"] if p.total > len(p.assets) else []
+        if p.present:
+            more.append(f"{p.present} already held by another asset")
+        if p.rejects:
+            more.append(f"{len(p.rejects)} rejected")
+        if more:
+            click.echo("  " + ", ".join(more))
+        for r in p.rejects[:5]:
+            where = f"line {r.line}" if r.line else "file"
+            click.secho(f"  would reject {where}: {r.reason}", fg="yellow", err=True)
+    click.echo("dry run: nothing was written")
+    return 1 if any(p.error for p in previews) else 0
 
 
 @cli.command()
@@ -321,6 +446,14 @@ def note(
     )
     masked = f", {stored.masked} emails/phone numbers masked" if stored.masked else ""
     click.echo(f"saved note {stored.note_id} ({stored.kind}{masked})")
+    original = ctx.store.original(stored.note_id)
+    if original is not None:
+        click.echo(
+            f"it raises {original['parts']} things, analysed one by one as "
+            + ", ".join(f"{stored.note_id}#{k}" for k in range(1, original["parts"] + 1))
+            if original["parts"]
+            else "it holds no question or objection: kept, but not analysed"
+        )
     if not no_assign and ctx.store.latest_run():
         result = _place_new_one(ctx.store, stored.note_id)
         if result:
@@ -413,18 +546,21 @@ def _place_new_one(store, note_id: str) -> str | None:
     result = assign_new_notes(store, note_ids=[note_id])
     if not result.placements:
         return None
-    p = result.placements[0]
-    label = _label_of(store, result.run_id, p.nearest_id)
-    if p.theme_id is not None:
-        line = (
-            f"placed in theme {p.theme_id} '{label}' "
-            f"(similarity {p.similarity:.2f}, confidence {p.confidence:.0%})"
-        )
-    else:
-        line = (
-            f"fits no theme yet: emerging (closest: {p.nearest_id} '{label}', "
-            f"similarity {p.similarity:.2f})"
-        )
+    lines = []
+    for p in result.placements:  # one per mention when the note was split
+        label = _label_of(store, result.run_id, p.nearest_id)
+        which = f"{p.note_id}: " if len(result.placements) > 1 else ""
+        if p.theme_id is not None:
+            lines.append(
+                f"{which}placed in theme {p.theme_id} '{label}' "
+                f"(similarity {p.similarity:.2f}, confidence {p.confidence:.0%})"
+            )
+        else:
+            lines.append(
+                f"{which}fits no theme yet: emerging (closest: {p.nearest_id} '{label}', "
+                f"similarity {p.similarity:.2f})"
+            )
+    line = "\n".join(lines)
     if result.due:
         line += f"\na full analysis is due: {result.due}.  run: gaplens analyze"
     return line

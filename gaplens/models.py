@@ -49,6 +49,8 @@ class Asset:
     stage: str | None = None  # funnel stage (TOFU / MOFU / BOFU or the inventory's words)
     updated: str | None = None
     path: str | None = None
+    views: int | None = None  # usage from an inventory: pageviews, else views, sessions, downloads
+    views_column: str | None = None  # the inventory column the views came from
 
 
 @dataclass(frozen=True)

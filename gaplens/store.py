@@ -286,7 +286,16 @@ def _mentions(db: sqlite_utils.Database) -> None:
             "text": str,
             "text_hash": str,
             "kind": str,
-            "parts": int,  # mentions kept
+            "date": str,
+            "deal": str,
+            "account": str,
+            "amount": float,
+            "stage": str,
+            "outcome": str,
+            "rep": str,
+            "competitor": str,
+            "masked": int,
+            "parts": int,  # mentions kept (0: small talk and logistics only, not analysed)
             "dropped": int,  # sentences left out as small talk or logistics
             "source_id": int,
             "line": int,
@@ -294,6 +303,21 @@ def _mentions(db: sqlite_utils.Database) -> None:
         },
         pk="note_id",
     )
+
+
+@migrations(name="0007_asset_usage")
+def _asset_usage(db: sqlite_utils.Database) -> None:
+    # how much an asset is used, from an inventory's usage columns (pageviews, views,
+    # sessions or downloads, the best one the row has), and which column that was
+    db["assets"].add_column("views", int)
+    db["assets"].add_column("views_column", str)
+
+
+# what note_originals keeps of a note stored as its mentions (all but the mention fields)
+_ORIGINAL_FIELDS = (
+    "note_id", "text", "kind", "date", "deal", "account", "amount", "stage", "outcome",
+    "rep", "competitor", "masked", "line",
+)  # fmt: skip
 
 
 def now() -> str:
@@ -392,14 +416,11 @@ class Store:
         stamp = now()
         rows = [
             {
-                "note_id": note.note_id,
-                "text": note.text,
+                **{k: getattr(note, k) for k in _ORIGINAL_FIELDS},
                 "text_hash": text_hash(note.text),
-                "kind": note.kind,
                 "parts": parts,
                 "dropped": dropped,
                 "source_id": source_id,
-                "line": note.line,
                 "created_at": stamp,
             }
             for note, parts, dropped in originals
@@ -453,15 +474,29 @@ class Store:
 
     # -- assets ----------------------------------------------------------
 
+    # what an asset says besides its text: a change to these alone rewrites the row, not
+    # the passages (the path is where it was read from, which is not a change of the asset)
+    _ASSET_FACTS = ("url", "type", "stage", "updated", "views", "views_column")
+
     def upsert_asset(self, asset: Asset, passages: list[str], source_id: int | None) -> bool:
-        """Store an asset and its passages. Returns False when it was already stored unchanged."""
+        """Store an asset and its passages. Returns False when it was already stored unchanged.
+
+        When only its facts changed (a new date or view count, say), the row is updated
+        and its passages are kept as they are.
+        """
         body_hash = text_hash(asset.title + "\0" + asset.body)
+        facts = ", ".join(self._ASSET_FACTS)
         current = self.db.execute(
-            "select body_hash from assets where asset_id = ?", [asset.asset_id]
+            f"select body_hash, {facts} from assets where asset_id = ?", [asset.asset_id]
         ).fetchone()
-        if current and current[0] == body_hash:
-            return False
         row = asdict(asset)
+        if current and current[0] == body_hash:
+            if tuple(current[1:]) == tuple(row[f] for f in self._ASSET_FACTS):
+                return False
+            self.db["assets"].update(
+                asset.asset_id, {f: row[f] for f in self._ASSET_FACTS + ("path",)}
+            )
+            return True
         row.update(body_hash=body_hash, source_id=source_id, created_at=now())
         self.db["assets"].upsert(row, pk="asset_id")
         self.db.execute("delete from passages where asset_id = ?", [asset.asset_id])

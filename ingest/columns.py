@@ -22,10 +22,16 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "question",
         "question text",
         "loss reason details",
+        "loss reason detail",
+        "lost reason details",
+        "lost reason detail",
+        "closed lost reason details",
+        "closed lost reason detail",
         "loss details",
         "closed lost reason",
         "loss reason",
         "lost reason",
+        "reason lost",
         "note",
         "notes",
         "call notes",
@@ -41,6 +47,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "id",
         "note id",
         "record id",
+        "hs object id",  # HubSpot's property name for Record ID
         "objection id",
         "question id",
         "call id",
@@ -53,12 +60,15 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "created at",
         "created date",
         "created on",
+        "create date",
+        "createdate",
         "logged on",
         "logged at",
         "date logged",
         "call date",
         "meeting date",
         "close date",
+        "closedate",
         "closed date",
         "timestamp",
     ),
@@ -69,11 +79,20 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "opp id",
         "opportunity",
         "deal name",
+        "dealname",
         "opportunity name",
     ),
-    "account": ("account", "account name", "company", "company name", "customer", "customer name"),
+    "account": (
+        "account",
+        "account name",
+        "company",
+        "company name",
+        "customer",
+        "customer name",
+        "associated company",
+    ),
     "amount": ("amount", "deal amount", "deal value", "opportunity amount", "arr", "acv", "value"),
-    "stage": ("stage", "deal stage", "opportunity stage", "sales stage"),
+    "stage": ("stage", "deal stage", "dealstage", "stage name", "opportunity stage", "sales stage"),
     "outcome": ("outcome", "won/lost", "win/loss", "result", "status"),
     "rep": (
         "rep",
@@ -84,6 +103,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "author",
         "account executive",
         "ae",
+        "hubspot owner id",
     ),
     "competitor": ("competitor", "primary competitor", "competitors", "main competitor"),
     "kind": ("kind", "note type", "note kind", "type"),
@@ -95,8 +115,12 @@ _WEAK = {("kind", "type"), ("amount", "value")}
 
 
 def header_key(name: str) -> str:
-    """'Closed_Lost Reason' / 'closedLostReason' / 'Amount (USD)' -> 'closed lost reason' ..."""
-    name = re.sub(r"\([^)]*\)", " ", name.lstrip("\ufeff"))
+    """'Closed_Lost Reason' / 'closedLostReason' / 'Amount (USD)' -> 'closed lost reason' ...
+
+    Salesforce's custom-field suffix goes too: 'Closed_Lost_Reason__c' -> 'closed lost reason'.
+    """
+    name = re.sub(r"__c\s*$", "", name.strip().lstrip("\ufeff"))
+    name = re.sub(r"\([^)]*\)", " ", name)
     return " ".join(words(name))
 
 
@@ -153,8 +177,12 @@ def resolve_columns(
     mapping: dict[str, str],
     label: str,
     values: Callable[[int], list[Any]],
+    prefer: dict[str, Sequence[str]] | None = None,
 ) -> ColumnMap:
     """Find each field's column. ``values(i)`` gives a sample of column i's cells.
+
+    ``prefer`` (field -> header aliases) is tried before ``ALIASES``: how an export
+    recognised by its header (ingest.crm) puts its own columns first.
 
     Raises IngestError when a mapped column is missing or no column holds the note text.
     """
@@ -168,7 +196,8 @@ def resolve_columns(
     for field in FIELDS:
         if field in index:
             continue
-        candidates = [keys.index(a) for a in _KEYS[field] if a in keys]
+        aliases = [header_key(a) for a in (prefer or {}).get(field, ())] + _KEYS[field]
+        candidates = list(dict.fromkeys(keys.index(a) for a in aliases if a in keys))
         candidates = [i for i in candidates if i not in taken]
         if field == "text":
             if candidates:

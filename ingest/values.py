@@ -144,6 +144,10 @@ _AMOUNT = re.compile(
     r"^(?P<pre>\D*?)\s*(?P<num>\d[\d.,'\s\u00a0\u202f]*?)\s*"
     r"(?P<suf>thousand|million|billion|mm|bn|k|m|b)?\s*(?P<post>\D*)$"
 )
+_SYMBOL = re.compile(r"^(?:[$€£¥₹₩]|[a-z]{1,2}\$)$")
+_CODE = re.compile(r"^[a-z]{3}$")
+# a Salesforce multi-currency amount followed by its conversion in brackets
+_CONVERTED = re.compile(r"^([^()]*\d[^()]*?)\s*\((?=[^()]*\d)(?=[^()]*[a-z$€£¥₹₩])[^()]*\)$")
 _SUFFIX = {
     "k": 1e3,
     "thousand": 1e3,
@@ -157,7 +161,11 @@ _SUFFIX = {
 
 
 def parse_amount(value: Any) -> float | None:
-    """A number from '$48,000.00', '48.000,00 €', 'EUR 12,500', '12.5k', '(1,200)' ..."""
+    """A number from '$48,000.00', '48.000,00 €', 'EUR 12,500', '12.5k', '(1,200)' ...
+
+    Also '$48,000.00 USD' (a symbol and a code) and Salesforce's multi-currency
+    'EUR 12.500,00 (USD 13,600.00)' (the amount; the conversion in brackets is dropped).
+    """
     if value is None:
         return None
     if isinstance(value, bool):
@@ -174,6 +182,8 @@ def parse_amount(value: Any) -> float | None:
     text = str(value).strip().lower()
     if not text or text in _MISSING:
         return None
+    if m := _CONVERTED.match(text):
+        text = m.group(1)  # 'EUR 12.500,00 (USD 13,600.00)': the amount, not its conversion
     negative = False
     if text.startswith("(") and text.endswith(")"):
         negative, text = True, text[1:-1].strip()
@@ -186,7 +196,8 @@ def parse_amount(value: Any) -> float | None:
     if pre.endswith("-"):
         negative, pre = True, pre[:-1].strip()
     if not _CURRENCY.match(pre) or not _CURRENCY.match(post) or (pre and post):
-        raise ValueError(value)
+        if not (_SYMBOL.match(pre) and _CODE.match(post)):  # '$48,000.00 USD' only
+            raise ValueError(value)
     suffix = m.group("suf")
     number = _number(re.sub(r"[\s\u00a0\u202f']", "", m.group("num")), bool(suffix))
     number *= _SUFFIX.get(suffix or "", 1.0)
@@ -261,15 +272,47 @@ def normalize_kind(value: Any) -> str | None:
     return _KIND_NAMES.get(" ".join(words(text)))
 
 
-def normalize_outcome(outcome: str | None, stage: str | None) -> str | None:
-    """won / lost / open where the outcome or the stage says so, else the outcome as given."""
+# Stage values that name no outcome in words: HubSpot's default pipeline, by internal id.
+STAGE_OUTCOMES = {
+    "appointmentscheduled": "open",
+    "qualifiedtobuy": "open",
+    "presentationscheduled": "open",
+    "decisionmakerboughtin": "open",
+    "contractsent": "open",
+    "closedwon": "won",
+    "closedlost": "lost",
+}
+OUTCOMES = ("won", "lost", "open")
+
+
+def stage_key(stage: str) -> str:
+    """How stage values are compared: 'Closed Lost', 'closed_lost' -> 'closed lost'."""
+    return " ".join(words(stage)) or stage.strip().casefold()
+
+
+def normalize_outcome(
+    outcome: str | None, stage: str | None, stages: dict[str, str] | None = None
+) -> str | None:
+    """won / lost / open where the outcome or the stage says so, else the outcome as given.
+
+    ``stages`` maps stage values to outcomes (``--stage 158829339=lost``, keys compared
+    as ``stage_key``); it is consulted before the built-in ``STAGE_OUTCOMES`` and before
+    the stage's own words. A stage that is only an id (no letters) and is not mapped
+    says nothing: the outcome stays None.
+    """
     if outcome:
         said = _outcome_of(outcome)
         return said or outcome
     if stage:
+        key = stage_key(stage)
+        mapped = (stages or {}).get(key) or (stages or {}).get(stage.strip())
+        if mapped or key in STAGE_OUTCOMES:
+            return mapped or STAGE_OUTCOMES[key]
         said = _outcome_of(stage)
         if said:
             return said
+        if not re.search(r"[^\W\d_]", stage):
+            return None  # '158829339': a custom pipeline's stage id, not a name
         if "closed" not in words(stage):
             return "open"  # a deal sitting in Discovery, Demo, Negotiation ... is open
     return None
