@@ -193,6 +193,9 @@ def note_rows(store: Store) -> list[dict]:
         row = {k: n[k] for k in NOTE_FIELDS}
         row["cluster_id"] = assigned.get(n["note_id"])
         rows.append(row)
+    # notes with only small talk or logistics (ingest.mentions): kept, never analysed
+    for n in store.db.query("select * from note_originals where parts = 0 order by rowid"):
+        rows.append({**{k: n.get(k) for k in NOTE_FIELDS}, "cluster_id": None})
     return rows
 
 

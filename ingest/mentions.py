@@ -33,8 +33,9 @@ needs none and the split is the same on every machine):
 What is split: call notes (and transcripts, which are call notes) of two units or more,
 and notes of any other kind when they are long (``LONG_WORDS``); short items (a loss
 reason, an objection-log line, a question) stay whole, since their one topic is the
-point. A note in which no unit carries anything is kept whole too: nothing is dropped
-from the analysis on the strength of a word list alone.
+point. A note whose every sentence reads as small talk or logistics ("rescheduled to Thu,
+sent invite") is kept in the workspace but not analysed; a note in which nothing reads
+either way is analysed whole, so no substance is dropped for want of a cue word.
 
 ``bench/mentions.py`` measures the split against the labelled notes in
 ``data/labels/mentions_*.jsonl``; the README reports the figure.
@@ -51,6 +52,7 @@ LONG_WORDS = 60  # notes of other kinds are split from this many words on
 MIN_WORDS = 12  # shorter notes are never split
 HEADING_WORDS = 6  # an opening unit this short with at most one cue is a heading
 LEAD_IN_WORDS = 3  # a unit this short ("Two sticking points.") is never a mention alone
+UNREAD_WORDS = 5  # a note with a sentence this long that reads neither way is kept whole
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,7 @@ class Split:
     mentions: tuple[Mention, ...]
     units: int  # units the note was cut into
     dropped: int  # units left out as small talk or logistics
+    unread: int = 0  # units left out with no cue either way (not clearly small talk)
 
 
 @dataclass(frozen=True)
@@ -445,7 +448,12 @@ def split_mentions(text: str) -> Split:
         carries = [kinds[i][0] for i in g if kinds[i][0]]
         top = max(set(carries), key=lambda c: (carries.count(c), c == "question"))
         mentions.append(Mention(text[start:end], start, end, top))
-    return Split(tuple(mentions), len(cut), len(cut) - len(kept))
+    unread = sum(
+        1
+        for i, (u, (_carries, score)) in enumerate(zip(cut, kinds, strict=True))
+        if i not in kept and score == 0 and len(u.text.split()) >= UNREAD_WORDS
+    )
+    return Split(tuple(mentions), len(cut), len(cut) - len(kept), unread)
 
 
 def _continues(before: _Unit, unit: _Unit, monologues: bool = False) -> bool:
@@ -498,8 +506,10 @@ def mention_notes(note: Note) -> tuple[list[Note], int] | None:
     split = split_mentions(note.text)
     if len(split.mentions) == 1 and split.dropped == 0:
         return None
-    if not split.mentions:  # small talk and logistics only: kept, not analysed
-        return [], split.dropped
+    if not split.mentions:
+        if split.unread:  # nothing recognised, but not plainly small talk: analysed whole
+            return None
+        return [], split.dropped  # small talk and logistics only: kept, not analysed
     n = len(split.mentions)
     parts = [
         replace(

@@ -6,25 +6,28 @@ import csv
 import hashlib
 import io
 import re
-from collections.abc import Callable, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from gaplens.models import ImportSummary, Note, Reject
 from gaplens.store import Store, text_hash
-from ingest.columns import ColumnMap, check_mapping, resolve_columns
+from ingest import crm, gong
+from ingest.columns import FIELDS, ColumnMap, check_mapping, resolve_columns
+from ingest.crm import check_stages
 from ingest.decode import decode_bytes, has_undecodable, readable, stream_encoding, stream_lines
 from ingest.errors import IngestError
 from ingest.files import (
     as_paths,
     binary_kind,
     head,
-    missing,
-    not_read,
     sha256,
     sha256_file,
     skipped,
     sniff_text_format,
+    unsupported,
     walk,
 )
 from ingest.files import label as label_of
@@ -66,6 +69,77 @@ class RowError(ValueError):
     """A row that cannot become a note; the message is the reject reason."""
 
 
+# Readers --format can force; salesforce and hubspot are CSV read with their profile.
+READERS = ("csv", "json", "jsonl", "text", "markdown", "salesforce", "hubspot", "gong")
+_TABLE_READERS = {"csv": read_csv, "json": read_json, "jsonl": read_jsonl}
+_AUTO = "auto"
+TEXT_MAPPING = (
+    ("text", "the file's text: one note, or one per entry of a running log (ingest.textnotes)"),
+    ("id", "the file name (with the entry's place in a log)"),
+    ("date", "a leading YYYY-MM-DD in the file name, or the entry's dated heading"),
+)
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """How every file of one import is read: checked once (``read_options``)."""
+
+    kind: str | None = None
+    mapping: dict[str, str] = field(default_factory=dict)
+    stages: dict[str, str] = field(default_factory=dict)
+    fmt: str | None = None
+    keep_pii: bool = False
+
+
+def read_options(
+    kind: str | None = None,
+    mapping: dict[str, str] | None = None,
+    stages: dict[str, str] | Sequence[str] | None = None,
+    fmt: str | None = None,
+    keep_pii: bool = False,
+) -> ReadOptions:
+    """The options of import_notes / preview_notes, checked; raises IngestError naming the
+    option that is wrong."""
+    forced = None
+    if kind is not None:
+        forced = normalize_kind(kind)
+        if forced is None:
+            raise IngestError(f"--kind {kind!r}: unknown kind (kinds: {KINDS_TEXT})")
+    if fmt is not None and fmt not in READERS:
+        raise IngestError(f"--format {fmt!r}: unknown format (formats: {', '.join(READERS)})")
+    return ReadOptions(forced, check_mapping(mapping), check_stages(stages), fmt, keep_pii)
+
+
+@dataclass
+class FileRead:
+    """One file read and turned into notes and rejects; nothing written yet.
+
+    ``state``: notes (ready to write), error (the file cannot be used: ``error`` says
+    why), skipped (a file in a folder that is not a known type), details (Gong call
+    details: no notes of its own) or stream (a large CSV, converted batch by batch as
+    it is written).
+    """
+
+    path: Path
+    name: str
+    format: str
+    state: str = "notes"
+    digest: str | None = None
+    notes: list[tuple[Note, str]] = field(default_factory=list)
+    rejects: list[Reject] = field(default_factory=list)
+    header: str | None = None  # a CSV file's header line: its rejects keep it
+    about: list[str] = field(default_factory=list)  # "report footer skipped" ...
+    mapping: tuple[tuple[str, str], ...] = ()  # (field, where it comes from)
+    unused: tuple[str, ...] = ()  # the columns no field reads
+    error: str | None = None
+    stream: tuple[str, str] | None = None  # (encoding, errors) of a streamed CSV
+
+    @property
+    def shown_format(self) -> str:
+        """The format and what else the summary says, as summaries and sources show it."""
+        return "; ".join([self.format, *self.about])
+
+
 def import_notes(
     store: Store,
     paths: Sequence[str | Path],
@@ -73,6 +147,8 @@ def import_notes(
     mapping: dict[str, str] | None = None,
     on_progress: Progress | None = None,
     keep_pii: bool = False,
+    stages: dict[str, str] | Sequence[str] | None = None,
+    fmt: str | None = None,
 ) -> list[ImportSummary]:
     """Import note files and folders of them (recursively, sorted); one ImportSummary per file.
 
@@ -80,33 +156,46 @@ def import_notes(
     ingest.privacy); a summary's ``masked`` counts the notes that had some.
 
     ``kind`` forces every note's kind; ``mapping`` ({field: column}) overrides the column
-    guesses. Raises IngestError only for a bad ``kind`` or ``mapping`` field name. A file
-    that cannot be used (missing, no text column, a mapped column it lacks, invalid JSON)
-    is reported in its summary's ``error``; a row that cannot be used, in its ``rejects``.
-    A file in a folder that is not a known type gets a "skipped" summary with one reject
-    saying why; hidden files are passed over. Each file is written in one transaction.
+    guesses; ``stages`` ({stage value: won/lost/open}, or ``--stage`` pairs) says what a
+    stage value means (ingest.values.normalize_outcome); ``fmt`` (one of READERS) forces
+    one reader for every file instead of telling each file's format from its content.
+    Raises IngestError only for a bad ``kind``, ``mapping``, ``stages`` or ``fmt``. A file
+    that cannot be used (missing, no text column, a mapped column it lacks, invalid JSON,
+    a forced format that does not fit) is reported in its summary's ``error``; a row that
+    cannot be used, in its ``rejects``. A file in a folder that is not a known type gets a
+    "skipped" summary with one reject saying why; hidden files are passed over. Each file
+    is written in one transaction.
+
+    CRM exports (Salesforce reports, HubSpot deals) are recognised by their header
+    (ingest.crm), Gong transcripts and call details by their content (ingest.gong); what
+    a summary's format says after ';' is what was skipped and why.
     """
-    forced = None
-    if kind is not None:
-        forced = normalize_kind(kind)
-        if forced is None:
-            raise IngestError(f"--kind {kind!r}: unknown kind (kinds: {KINDS_TEXT})")
-    columns = check_mapping(mapping)
-    summaries: list[ImportSummary] = []
-    for path in as_paths(paths):
-        if path.is_dir():
-            for file in walk(path, store.path):
-                if file.suffix.lower() in FORMATS:
-                    summaries.append(
-                        _import_file(store, file, forced, columns, on_progress, keep_pii)
-                    )
-                else:
-                    summaries.append(skipped(store, file, FORMATS))
-        elif path.is_file():
-            summaries.append(_import_file(store, path, forced, columns, on_progress, keep_pii))
-        else:
-            summaries.append(missing(path, FORMATS.get(path.suffix.lower(), "unknown")))
-    return summaries
+    opts = read_options(kind, mapping, stages, fmt, keep_pii)
+    return [
+        _write_read(store, f, opts, on_progress)
+        for f in read_files(paths, opts, store.path, on_progress)
+    ]
+
+
+def _write_read(
+    store: Store, read: FileRead, opts: ReadOptions, on_progress: Progress | None
+) -> ImportSummary:
+    if read.state == "skipped":
+        return skipped(store, read.path, FORMATS)
+    if read.state == "error":
+        return ImportSummary(read.name, read.format, error=read.error)
+    if read.state == "details":
+        return ImportSummary(read.name, read.shown_format)
+    if read.state == "stream":
+        try:
+            return _import_csv_stream(store, read, opts, on_progress)
+        except IngestError as exc:
+            return ImportSummary(read.name, read.format, error=forced_message(str(exc), read, opts))
+        except OSError as exc:
+            return ImportSummary(read.name, read.format, error=unreadable(read.name, exc))
+    return write_notes(
+        store, read.name, read.shown_format, read.digest, read.notes, read.rejects, read.header
+    )
 
 
 def _import_file(
@@ -116,44 +205,294 @@ def _import_file(
     mapping: dict[str, str],
     on_progress: Progress | None,
     keep_pii: bool = False,
+    stages: dict[str, str] | None = None,
+    fmt: str | None = None,
 ) -> ImportSummary:
+    """One file (not a Gong transcript: those need their call details) read and written."""
+    opts = ReadOptions(kind, mapping, stages or {}, fmt, keep_pii)
+    return _write_read(store, read_file(path, opts, on_progress), opts, on_progress)
+
+
+def read_files(
+    paths: Sequence[str | Path] | str | Path,
+    opts: ReadOptions,
+    store_path: Path | None = None,
+    on_progress: Progress | None = None,
+) -> Iterator[FileRead]:
+    """Each file the paths name (folders walked, sorted, the workspace left out), read.
+
+    Gong files are paired first: every call-details file given is read, so that each
+    transcripts file can tell its prospects from its reps whichever order they come in.
+    """
+    plan: list[tuple[Path, bool | None]] = []  # (file, known type?), None: missing
+    for path in as_paths(paths):
+        if path.is_dir():
+            plan.extend((f, f.suffix.lower() in FORMATS) for f in walk(path, store_path))
+        elif path.is_file():
+            plan.append((path, True))
+        else:
+            plan.append((path, None))
+    docs = _gong_documents([p for p, known in plan if known], opts)
+    calls: dict[str, gong.Call] = {}
+    details_from: list[str] = []
+    broken: dict[Path, str] = {}
+    for path, doc in docs.items():
+        if doc[0] == gong.CALLS:
+            try:
+                calls.update(gong.read_calls(doc[1], label_of(path)))
+                details_from.append(label_of(path))
+            except IngestError as exc:
+                broken[path] = str(exc)
+    transcripts = [label_of(p) for p, doc in docs.items() if doc[0] == gong.TRANSCRIPTS]
+    for path, known in plan:
+        name = label_of(path)
+        if known is None:
+            yield FileRead(
+                path,
+                name,
+                FORMATS.get(path.suffix.lower(), "unknown"),
+                "error",
+                error=f"{name}: no such file or folder",
+            )
+        elif not known:
+            yield FileRead(
+                path, name, "skipped", "skipped", error="skipped: " + unsupported(path, FORMATS)
+            )
+        elif path in broken:
+            yield FileRead(path, name, _gong_format(gong.CALLS, path), "error", error=broken[path])
+        elif path in docs:
+            yield _gong_read(path, docs[path], calls, details_from, transcripts, opts, on_progress)
+        elif opts.fmt == "gong":
+            yield FileRead(
+                path,
+                name,
+                "gong",
+                "error",
+                error=f"{name}: --format gong does not fit: {gong.NOT_GONG}",
+            )
+        else:
+            yield read_file(path, opts, on_progress)
+
+
+def _gong_documents(files: list[Path], opts: ReadOptions) -> dict[Path, tuple[str, Any, str]]:
+    """(kind, parsed JSON, sha256) of each file that is a Gong response, by its content.
+
+    Without --format only JSON-looking .json/.jsonl/.csv files are opened; with
+    ``--format gong`` every file is (and one that is not Gong gets an error later).
+    """
+    if opts.fmt not in (None, "gong"):
+        return {}
+    docs: dict[Path, tuple[str, Any, str]] = {}
+    for path in files:
+        try:
+            first = head(path)
+            if binary_kind(first) or (
+                opts.fmt is None
+                and (
+                    FORMATS.get(path.suffix.lower()) not in _TABLE_READERS or not gong.sniff(first)
+                )
+            ):
+                continue
+            data = path.read_bytes()
+            kind, doc = gong.load(decode_bytes(data, label_of(path)).text)
+        except (OSError, IngestError):
+            continue  # read_file says what is wrong with it
+        if kind is not None:
+            docs[path] = (kind, doc, sha256(data))
+    return docs
+
+
+def _gong_format(kind: str, path: Path) -> str:
+    """'gong transcripts (json)', and '(named csv)' after it when the extension lied."""
+    named = _as_named("json", FORMATS.get(path.suffix.lower()) or "json")
+    return f"{kind} (json)" + named.removeprefix("json")
+
+
+def _gong_read(
+    path: Path,
+    doc: tuple[str, Any, str],
+    calls: dict[str, gong.Call],
+    details_from: list[str],
+    transcripts: list[str],
+    opts: ReadOptions,
+    on_progress: Progress | None,
+) -> FileRead:
+    name, (kind, data, digest) = label_of(path), doc
+    fmt = _gong_format(kind, path)
+    if kind == gong.CALLS:
+        if not transcripts:
+            return FileRead(path, name, fmt, "error", error=gong.details_alone(name))
+        used = f"call details for {', '.join(transcripts)}"
+        return FileRead(path, name, fmt, "details", about=[used])
+    if not details_from:
+        return FileRead(path, name, fmt, "error", error=gong.missing_details(name))
+    notes, rejects, about = gong.transcript_notes(
+        data, name, calls, details_from, opts.keep_pii, opts.stages
+    )
+    if opts.kind:
+        notes = [(replace(note, kind=opts.kind), raw) for note, raw in notes]
+    if on_progress:
+        on_progress(name, len(notes) + len(rejects), len(notes) + len(rejects))
+    return FileRead(
+        path,
+        name,
+        fmt,
+        digest=digest,
+        notes=notes,
+        rejects=rejects,
+        about=about,
+        mapping=gong.MAPPING,
+    )
+
+
+def read_file(path: Path, opts: ReadOptions, on_progress: Progress | None = None) -> FileRead:
+    """One file (not Gong) read and converted, nothing written: its notes, its rejects and
+    how its columns were read. A CSV over STREAM_OVER comes back as state 'stream'."""
     name = label_of(path)
-    fmt = FORMATS.get(path.suffix.lower())
-    if fmt is None:
-        return not_read(path, FORMATS)
-    header = None  # a CSV file's header line: its rejects keep it (rejects --export)
+    named = FORMATS.get(path.suffix.lower())
+    forced = opts.fmt
+    if forced is None and named is None:
+        return FileRead(
+            path, name, "unknown", "error", error=f"{name}: {unsupported(path, FORMATS)}"
+        )
+    fmt = "csv" if forced in crm.PROFILES else forced or named
+    shown = fmt
     try:
         first = head(path)
         if what := binary_kind(first):
             raise IngestError(f"{name}: not a {fmt} file: the content is {what}")
-        named = fmt
-        if fmt in ("csv", "json", "jsonl"):
-            fmt = sniff_text_format(first, fmt)
-            if fmt == "csv" and path.stat().st_size > STREAM_OVER:
-                streamed = _import_csv_stream(
-                    store, path, name, named, kind, mapping, on_progress, keep_pii
-                )
-                if streamed is not None:
-                    return streamed
+        if forced is None:
+            if fmt in _TABLE_READERS:
+                fmt = sniff_text_format(first, fmt)
+        else:
+            named = fmt  # a forced reader: the extension says nothing
+            if forced in crm.PROFILES and sniff_text_format(first, "csv") != "csv":
+                raise IngestError(f"{name}: the file is JSON, not a CSV export")
+        shown = fmt
+        if (
+            fmt == "csv"
+            and path.stat().st_size > STREAM_OVER
+            and (how := stream_encoding(path)) is not None
+        ):
+            return FileRead(path, name, _as_named("csv", named), "stream", stream=how)
         data = path.read_bytes()
         text = decode_bytes(data, name).text
         if fmt in ("text", "markdown"):
-            notes, rejects = _text_note(path, name, text, kind, keep_pii)
+            notes, rejects = _text_note(path, name, text, opts.kind, opts.keep_pii)
             if on_progress:
                 on_progress(name, 1, 1)
-        else:
-            reader = {"csv": read_csv, "json": read_json, "jsonl": read_jsonl}[fmt]
-            table = reader(text, name)
-            fmt = _as_named(table.format, named)
-            if not table.records:
-                raise IngestError(_no_rows(name, table))
-            notes, rejects = table_notes(table, name, kind, mapping, on_progress, keep_pii)
-            header = csv_header(table)
+            return FileRead(
+                path,
+                name,
+                fmt,
+                digest=sha256(data),
+                notes=notes,
+                rejects=rejects,
+                mapping=TEXT_MAPPING,
+            )
+        table = _TABLE_READERS[fmt](text, name)
+        shown = _as_named(table.format, named)
+        if not table.records:
+            raise IngestError(_no_rows(name, table))
+        profile = _profile(table.format, table.columns, forced, name)
+        shown = _labelled(shown, profile)
+        skipped_rows: Counter[str] = Counter()
+        notes, rejects = table_notes(
+            table,
+            name,
+            opts.kind,
+            opts.mapping,
+            on_progress,
+            opts.keep_pii,
+            opts.stages,
+            profile,
+            skipped_rows,
+        )
+        mapping, unused = describe_columns(*_resolve(table, name, opts.mapping, profile), opts)
     except IngestError as exc:
-        return ImportSummary(name, fmt, error=str(exc))
+        return FileRead(path, name, shown, "error", error=forced_message(str(exc), name, opts))
     except OSError as exc:
-        return ImportSummary(name, fmt, error=f"{name}: cannot read: {exc.strerror or exc}")
-    return write_notes(store, name, fmt, sha256(data), notes, rejects, header)
+        return FileRead(path, name, shown, "error", error=unreadable(name, exc))
+    return FileRead(
+        path,
+        name,
+        shown,
+        digest=sha256(data),
+        notes=notes,
+        rejects=rejects,
+        header=csv_header(table),
+        about=crm.skipped_text(skipped_rows),
+        mapping=mapping,
+        unused=unused,
+    )
+
+
+def forced_message(message: str, read: FileRead | str, opts: ReadOptions) -> str:
+    """An error under --format says that the forced reader is what did not fit."""
+    name = read if isinstance(read, str) else read.name
+    if opts.fmt is None or "--format" in message:
+        return message
+    rest = message[len(name) + 2 :] if message.startswith(f"{name}: ") else message
+    return f"{name}: --format {opts.fmt} does not fit: {rest}"
+
+
+def unreadable(name: str, exc: OSError) -> str:
+    return f"{name}: cannot read: {exc.strerror or exc}"
+
+
+def _profile(
+    table_format: str, columns: Sequence[str], forced: str | None, name: str
+) -> crm.Profile | None:
+    """The CRM profile a table is read with: the forced one (if its header fits), else
+    the one its header shows (CSV only), else none."""
+    if forced in crm.PROFILES:
+        profile = crm.PROFILES[forced]
+        if why := crm.misfit(profile, columns):
+            raise IngestError(f"{name}: {why}")
+        return profile
+    if forced is None and table_format == "csv":
+        return crm.detect(columns)
+    return None
+
+
+def _labelled(fmt: str, profile: crm.Profile | None) -> str:
+    """'csv' -> 'salesforce report (csv)'; 'csv (named json)' -> '... (csv) (named json)'."""
+    if profile is None:
+        return fmt
+    base, _, rest = fmt.partition(" ")
+    return f"{profile.label} ({base})" + (f" {rest}" if rest else "")
+
+
+def _resolve(
+    table: Table | CsvStream, name: str, mapping: dict[str, str], profile: crm.Profile | None
+) -> tuple[ColumnMap, crm.CrmColumns | None]:
+    if profile is None:
+        return resolve_columns(table.columns, mapping, name, table.column_values), None
+    return crm.resolve_table(table.columns, mapping, name, table.column_values, profile)
+
+
+def describe_columns(
+    cols: ColumnMap, crm_cols: crm.CrmColumns | None, opts: ReadOptions
+) -> tuple[tuple[tuple[str, str], ...], tuple[str, ...]]:
+    """((field, where it comes from) ..., columns no field reads), for a dry run."""
+    lines: list[tuple[str, str]] = []
+    chain = crm_cols is not None and crm_cols.chain
+    for name in FIELDS:
+        if name == "text" and chain:
+            lines.append(("text", crm_cols.describe()))
+        elif name in cols.index:
+            lines.append((name, cols.name(name)))
+        elif name == "kind":
+            if opts.kind:
+                lines.append(("kind", f"{opts.kind} (--kind)"))
+            elif not chain:
+                lines.append(("kind", f"{cols.inferred_kind} (from the text column's name)"))
+        elif name == "outcome" and "stage" in cols.index:
+            how = "; --stage values first" if opts.stages else ""
+            lines.append(("outcome", f"from {cols.name('stage')}{how}"))
+    used = set(cols.index.values()) | (crm_cols.used() if chain else set())
+    unused = tuple(c for i, c in enumerate(cols.columns) if i not in used)
+    return tuple(lines), unused
 
 
 def _as_named(fmt: str, named: str) -> str:
@@ -168,35 +507,34 @@ def _no_rows(name: str, table: Table | CsvStream) -> str:
     return f"{name}: no rows: the {table.format.upper()} holds no notes"
 
 
-def _import_csv_stream(
-    store: Store,
-    path: Path,
-    name: str,
-    named: str,
-    kind: str | None,
-    mapping: dict[str, str],
-    on_progress: Progress | None,
-    keep_pii: bool = False,
-) -> ImportSummary | None:
-    """A large CSV read as a stream, in batches, never whole: same notes, rejects and
-    messages as the whole-file path, in bounded memory. Still one transaction.
+@dataclass
+class CsvBatches:
+    """A large CSV read as a stream: how it is read, and its notes batch by batch."""
+
+    format: str
+    mapping: tuple[tuple[str, str], ...]
+    unused: tuple[str, ...]
+    batches: Iterator[tuple[list[tuple[Note, str]], list[Reject], str | None]]
+    skipped: Counter[str]
+
+
+def csv_batches(read: FileRead, opts: ReadOptions, on_progress: Progress | None) -> CsvBatches:
+    """The notes of a streamed CSV (``read.state == 'stream'``), a batch at a time, in
+    bounded memory: the same notes, rejects and messages as the whole-file path.
 
     Passes: a leading sample finds the columns; a scan counts the rows (for progress) and
-    finds how the date column writes its days; the last pass converts and writes. None
-    when the encoding can only be told from the whole file (the caller reads it whole).
+    finds how the date column writes its days; the last pass converts, batch by batch.
     """
-    how = stream_encoding(path)
-    if how is None:
-        return None
-    fmt = _as_named("csv", named)
-    table = CsvStream(lambda: stream_lines(path, *how, name), name)
+    path, name = read.path, read.name
+    table = CsvStream(lambda: stream_lines(path, *read.stream, name), name)
     if not table.sample:
         raise IngestError(_no_rows(name, table))
-    cols = resolve_columns(table.columns, mapping, name, table.column_values)
+    profile = _profile("csv", table.columns, opts.fmt, name)
+    cols, crm_cols = _resolve(table, name, opts.mapping, profile)
     total = table.scan(cols.index.get("date"), _day_order)
+    skipped_rows: Counter[str] = Counter()
 
-    with store.db.atomic():
-        writer = _FileWriter(store, name, fmt, sha256_file(path))
+    def batches():
         done = 0
         for batch in table.batches(BATCH):
             n = len(batch.records)
@@ -205,10 +543,39 @@ def _import_csv_stream(
                 if on_progress and (d or not offset):  # one (0, total) call for the file
                     on_progress(file, offset + d, total)
 
-            notes, rejects = table_notes(batch, name, kind, mapping, progress, keep_pii)
-            writer.add(notes, rejects, csv_header(batch))
+            notes, rejects = table_notes(
+                batch,
+                name,
+                opts.kind,
+                opts.mapping,
+                progress,
+                opts.keep_pii,
+                opts.stages,
+                profile,
+                skipped_rows,
+            )
+            yield notes, rejects, csv_header(batch)
             done += n
-        return writer.finish()
+
+    mapping, unused = describe_columns(cols, crm_cols, opts)
+    return CsvBatches(_labelled(read.format, profile), mapping, unused, batches(), skipped_rows)
+
+
+def _import_csv_stream(
+    store: Store, read: FileRead, opts: ReadOptions, on_progress: Progress | None
+) -> ImportSummary:
+    """A large CSV written batch by batch as it is read (csv_batches), in one transaction.
+
+    The summary's format says what was skipped; the sources row, written before the
+    first batch, keeps the plain format."""
+    stream = csv_batches(read, opts, on_progress)
+    with store.db.atomic():
+        writer = _FileWriter(store, read.name, stream.format, sha256_file(read.path))
+        for notes, rejects, header in stream.batches:
+            writer.add(notes, rejects, header)
+        summary = writer.finish()
+    about = crm.skipped_text(stream.skipped)
+    return replace(summary, format="; ".join([summary.format, *about])) if about else summary
 
 
 def _day_order(value: Any) -> str | None:
@@ -229,14 +596,29 @@ def table_notes(
     mapping: dict[str, str] | None = None,
     on_progress: Progress | None = None,
     keep_pii: bool = False,
+    stages: dict[str, str] | None = None,
+    profile: crm.Profile | str | None = _AUTO,
+    skipped: Counter[str] | None = None,
 ) -> tuple[list[tuple[Note, str]], list[Reject]]:
     """(note, raw row) for each usable row, and a Reject for each row that is not.
 
     Emails and phone numbers in the text are masked unless ``keep_pii``; a rejected CSV
     row keeps the table's header line (``Reject.header``) so it can be written back.
+
+    ``profile``: the CRM export the table is (ingest.crm), None for none; by default
+    the header decides. Rows a profile passes over (a report footer, won deals, open
+    deals with nothing written) are neither notes nor rejects: they are counted in
+    ``skipped`` (a footer that began in an earlier batch goes on in this one).
     """
-    cols = resolve_columns(table.columns, mapping or {}, name, table.column_values)
+    if profile == _AUTO:
+        profile = crm.detect(table.columns) if table.format == "csv" else None
+    cols, crm_cols = _resolve(table, name, mapping or {}, profile)
+    if crm_cols is not None and not crm_cols.chain:
+        crm_cols = None
     dayfirst = "date" in cols.index and is_dayfirst(table.column_values(cols.index["date"], 10**9))
+    skipped = skipped if skipped is not None else Counter()
+    footer = profile is not None and profile.footer
+    short = profile is crm.SALESFORCE
     notes: list[tuple[Note, str]] = []
     rejects: list[Reject] = []
     total = len(table.records)
@@ -244,14 +626,20 @@ def table_notes(
         on_progress(name, 0, total)
     header = csv_header(table)
     for done, rec in enumerate(table.records, start=1):
-        if rec.problem is not None:
+        if footer and crm.footer_line(rec.values, rec.raw, bool(skipped[crm.FOOTER])):
+            skipped[crm.FOOTER] += 1
+        elif rec.problem is not None:
             rejects.append(Reject(name, rec.line, rec.problem, readable(rec.raw), header))
         else:
             try:
-                note = _row_note(rec.values, rec.line, cols, kind, dayfirst, keep_pii)
+                note = _row_note(
+                    rec.values, rec.line, cols, kind, dayfirst, keep_pii, stages, crm_cols, short
+                )
                 notes.append((note, rec.raw))
             except RowError as exc:
                 rejects.append(Reject(name, rec.line, str(exc), readable(rec.raw), header))
+            except crm.SkipRow as exc:
+                skipped[str(exc)] += 1
         if on_progress and done % PROGRESS_EVERY == 0 and done < total:
             on_progress(name, done, total)
     if on_progress:
@@ -266,7 +654,15 @@ def _row_note(
     kind: str | None,
     dayfirst: bool,
     keep_pii: bool = False,
+    stages: dict[str, str] | None = None,
+    crm_cols: crm.CrmColumns | None = None,
+    short_ids: bool = False,
 ) -> Note:
+    """One row as a Note; raises RowError (a reject) or crm.SkipRow (not a note).
+
+    ``crm_cols``: a CRM export whose profile chooses the row's text and kind;
+    ``short_ids``: Salesforce ids in the deal column shortened to 15 characters."""
+
     def cell(field: str) -> Any:
         i = cols.index.get(field)
         return values[i] if i is not None and i < len(values) else None
@@ -274,13 +670,22 @@ def _row_note(
     def text(field: str) -> str | None:
         return as_text(cell(field))
 
-    body = text("text")
-    if body is None:
-        raise RowError(f"empty text in column '{cols.name('text')}'")
+    stage = text("stage")
+    outcome = normalize_outcome(text("outcome"), stage, stages)
+    row_kind = None
+    if crm_cols is not None:
+        try:
+            body, row_kind = crm_cols.row_text(values, outcome)
+        except crm.NoText as exc:
+            raise RowError(str(exc)) from None
+    else:
+        body = text("text")
+        if body is None:
+            raise RowError(f"empty text in column '{cols.name('text')}'")
     if has_undecodable(body):
         raise RowError(UNDECODABLE)
     if kind is None:
-        kind = cols.inferred_kind
+        kind = row_kind or cols.inferred_kind
         given = text("kind")
         if given is not None:
             kind = normalize_kind(given)
@@ -302,6 +707,8 @@ def _row_note(
             f"unparsable amount '{text('amount')}' in column '{cols.name('amount')}'"
         ) from None
     deal, account = text("deal"), text("account")
+    if short_ids:
+        deal = crm.short_id(deal)
     masked, found = mask_contacts(body)
     return Note(
         note_id=text("id") or note_id(kind, masked, date, deal, account),
@@ -311,8 +718,8 @@ def _row_note(
         deal=deal,
         account=account,
         amount=amount,
-        stage=text("stage"),
-        outcome=normalize_outcome(text("outcome"), text("stage")),
+        stage=stage,
+        outcome=outcome,
         rep=text("rep"),
         competitor=text("competitor"),
         line=line,
@@ -364,31 +771,41 @@ def csv_header(table: Any) -> str | None:
 def _text_note(
     path: Path, name: str, text: str, kind: str | None, keep_pii: bool = False
 ) -> tuple[list[tuple[Note, str]], list[Reject]]:
-    """One file, one note: id = file stem, date from a leading YYYY-MM-DD in the name.
+    """A text or Markdown file's notes: the whole file as one note (id = file stem, date
+    from a leading YYYY-MM-DD in the name), or, for a running log of dated sections,
+    bullets or paragraphs, one note per entry (ingest.textnotes says how a file is read
+    and how entries get their ids, dates and lines).
 
-    Emails and phone numbers in the text are masked unless ``keep_pii``."""
-    if has_undecodable(text):
-        return [], [Reject(name, 1, UNDECODABLE, readable(text))]
-    body = as_text(text) or ""
-    lines = body.split("\n")
-    if lines and re.match(r"#\s", lines[0]):
-        rest = "\n".join(lines[1:]).strip()
-        body = rest or lines[0].lstrip("#").strip()  # the heading is a title, not the note
-    if not body:
-        return [], [Reject(name, 1, "empty note: the file has no text", "")]
-    date = None
-    if m := _LEADING_DATE.match(path.name):
-        try:
-            date = parse_date(m.group(1))
-        except ValueError:
-            return [], [Reject(name, 1, f"unparsable date '{m.group(1)}' in the file name", "")]
-    found = 0
-    if not keep_pii:
-        body, found = mask_contacts(body)
-    note = Note(
-        note_id=path.stem, text=body, kind=kind or "call-note", date=date, line=1, masked=found
-    )
-    return [(note, text)], []
+    Emails and phone numbers in the text are masked unless ``keep_pii``. A section that
+    cannot be used (a date that cannot be read, nothing under a dated heading) is a
+    reject at its line; the file's other notes land."""
+    from ingest.textnotes import note_key, read_text_notes
+
+    read = read_text_notes(text, path.name)
+    rejects = [Reject(name, p.line, p.reason, readable(p.raw)) for p in read.problems]
+    notes: list[tuple[Note, str]] = []
+    for entry in read.entries:
+        if has_undecodable(entry.raw):
+            rejects.append(Reject(name, entry.line, UNDECODABLE, readable(entry.raw)))
+            continue
+        masked, found = mask_contacts(entry.text)
+        note = Note(
+            note_id=note_key(path.stem, entry),
+            text=entry.text if keep_pii else masked,
+            kind=kind or entry.kind or "call-note",
+            date=entry.date,
+            deal=entry.deal,
+            account=entry.account,
+            stage=entry.stage,
+            outcome=normalize_outcome(None, entry.stage),
+            rep=entry.rep,
+            competitor=entry.competitor,
+            line=entry.line,
+            masked=0 if keep_pii else found,
+        )
+        notes.append((note, entry.raw))
+    rejects.sort(key=lambda r: (r.line is None, r.line or 0))
+    return notes, rejects
 
 
 # -- writing ------------------------------------------------------------------------

@@ -204,3 +204,34 @@ def test_placing_a_split_note_places_each_mention(store, fake_embedder):
 
     assert nearest[f"{note.note_id}#1"] == theme_of("sso-0-0")
     assert nearest[f"{note.note_id}#2"] == theme_of("price-0-0")
+
+
+def test_a_logistics_only_note_keeps_all_its_fields(store):
+    text = (
+        "Rescheduled disco to thu 2pm, their cx lead out sick. sent new invite + agenda, "
+        "cc'd her deputy. no real convo yet."
+    )
+    note = add_typed_note(store, text, deal="D-5", account="Norrow Bikes", amount="12k", rep="Li")
+    assert store.notes() == []
+    kept = store.original(note.note_id)
+    assert (kept["text"], kept["deal"], kept["account"], kept["amount"], kept["rep"]) == (
+        text,
+        "D-5",
+        "Norrow Bikes",
+        12000.0,
+        "Li",
+    )
+    assert kept["date"] == note.date and kept["parts"] == 0
+
+
+def test_export_lists_mentions_with_their_note_and_logistics_only_notes(store):
+    from analysis.results import note_rows
+
+    add_typed_note(store, CALL, deal="D-7")
+    logistics = add_typed_note(
+        store, "Rescheduled the demo to Thu 2pm, their lead is out sick. sent a new invite."
+    )
+    assert logistics.note_id not in {n["note_id"] for n in store.notes()}  # not analysed
+    rows = note_rows(store)
+    assert [r["parent_id"] for r in rows[:3]] == [rows[0]["note_id"].split("#")[0]] * 3
+    assert rows[3]["note_id"] == logistics.note_id and rows[3]["cluster_id"] is None
