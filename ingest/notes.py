@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import re
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -62,7 +61,6 @@ FORMATS = {
 PROGRESS_EVERY = 500
 STREAM_OVER = 8 << 20  # a CSV larger than this is read as a stream, in batches
 BATCH = 5000
-_LEADING_DATE = re.compile(r"(\d{4}-\d{2}-\d{2})(?!\d)")
 
 
 class RowError(ValueError):

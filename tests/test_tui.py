@@ -724,3 +724,100 @@ def test_snapshot_triage(analysed_db, snap_compare):
         await settle(pilot.app, pilot)
 
     assert snap_compare(app_on(analysed_db), terminal_size=SIZE, run_before=go)
+
+
+# -- keeping emails and phone numbers (masked by default) --------------------------------
+
+
+def stored_texts(path) -> list[str]:
+    """Every note text in the workspace, whole notes and those stored as their mentions."""
+    with Store(path) as s:
+        return [n["text"] for n in s.notes()] + [r["text"] for r in s.db["note_originals"].rows]
+
+
+async def test_note_form_masks_emails_and_phones_unless_kept(analysed_db):
+    from textual.widgets import Checkbox
+
+    app = app_on(analysed_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("n")
+        await pilot.pause()
+        form = app.screen
+        assert form.query_one("#keep-pii", Checkbox).value is False  # off by default
+        assert "Keep emails and phone numbers" in str(form.query_one("#keep-pii").label)
+        form.query_one("#text", TextArea).text = (
+            "hipaa baa for patient chat, send the template to renee.park@deltaclinics.example "
+            "or call 415-555-0142"
+        )
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert isinstance(app.screen, SuggestionDialog)
+        assert app.screen.note.masked == 2
+        said = text_of(app, "#masked")
+        assert "Masked 2 emails or phone numbers as [email] / [phone]" in said
+        assert "Keep emails and phone numbers" in said
+        await pilot.press("escape")
+        await pilot.pause()
+
+        await pilot.press("n")
+        await pilot.pause()
+        app.screen.query_one(
+            "#text", TextArea
+        ).text = "saml sso through okta, their admin is keiko.ito@acmemotors.example"
+        await pilot.click("#keep-pii")
+        assert app.screen.query_one("#keep-pii", Checkbox).value is True
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert isinstance(app.screen, SuggestionDialog)
+        assert app.screen.note.masked == 0
+        assert not app.screen.query("#masked")  # nothing masked, nothing said
+    texts = stored_texts(analysed_db)
+    assert any("send the template to [email] or call [phone]" in t for t in texts)
+    assert not any("renee.park@" in t for t in texts)
+    assert any("keiko.ito@acmemotors.example" in t for t in texts)
+
+
+async def test_import_masks_emails_and_phones_unless_kept(analysed_db, tmp_path):
+    masked = tmp_path / "calls-2026.txt"
+    masked.write_text(
+        "3/14/26 - Acme Motors: wants the SOC 2 report, send to victor.hahn@acme.example\n"
+        "3/16/26 - Birch Bank: too pricey vs CaseBloom, call Greg back on (312) 555-0187\n"
+        "3/18/26 - Delta Clinics: will we sign a BAA for chat transcripts?\n",
+        encoding="utf-8",
+    )
+    kept = tmp_path / "kept-2026.txt"
+    kept.write_text(
+        "3/20/26 - Lumen Bank: scim provisioning through okta, contact dosei@lumen.example\n",
+        encoding="utf-8",
+    )
+    app = app_on(analysed_db)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("i")
+        await pilot.pause()
+        app.screen.query_one("#paths", Input).value = str(masked)
+        await pilot.click("#import")
+        await settle(app, pilot)
+        assert isinstance(app.screen, MessageDialog)
+        body = text_of(app, "#message-body")
+        assert "3 added, 0 already there, 0 rejected, 2 with emails/phone numbers masked" in body
+        assert "Masked emails and phone numbers in 2 notes as [email] / [phone]" in body
+        await pilot.press("enter")
+        await pilot.pause()
+
+        await pilot.press("i")
+        await pilot.pause()
+        app.screen.query_one("#paths", Input).value = str(kept)
+        await pilot.click("#keep-pii")
+        await pilot.click("#import")
+        await settle(app, pilot)
+        body = text_of(app, "#message-body")
+        assert "1 added, 0 already there, 0 rejected\n" in body
+        assert "masked" not in body.replace("(not masked)", "")
+        assert "Emails and phone numbers were kept as written" in body
+    texts = stored_texts(analysed_db)
+    assert any("send to [email]" in t for t in texts)
+    assert any("call Greg back on [phone]" in t for t in texts)
+    assert not any("victor.hahn@" in t or "555-0187" in t for t in texts)
+    assert any("contact dosei@lumen.example" in t for t in texts)

@@ -41,7 +41,7 @@ from tui.dialogs.confirm import ConfirmDialog, SplitDialog
 from tui.dialogs.help import HelpScreen
 from tui.dialogs.importer import ImportDialog, ImportRequest
 from tui.dialogs.message import MessageDialog
-from tui.dialogs.note import NoteDialog, SuggestionDialog
+from tui.dialogs.note import NoteDialog, SuggestionDialog, masked_text
 from tui.dialogs.rename import RenameDialog
 from tui.dialogs.theme_picker import ThemePicker
 from tui.messages import (
@@ -683,7 +683,11 @@ class GaplensApp(App):
                     summaries = import_assets(store, list(request.paths), on_progress=progress)
                 else:
                     summaries = import_notes(
-                        store, list(request.paths), kind=request.kind, on_progress=progress
+                        store,
+                        list(request.paths),
+                        kind=request.kind,
+                        on_progress=progress,
+                        keep_pii=request.keep_pii,
                     )
                     if sum(s.added for s in summaries) and store.latest_run():
                         placed = self._place_imported(store)
@@ -736,7 +740,10 @@ class GaplensApp(App):
                 body.append(f"  not imported: {s.error}\n", style="red")
                 continue
             body.append(f"  {s.added} added, {s.present} already there, ")
-            body.append(f"{s.rejected} rejected\n", style="yellow" if s.rejected else "")
+            body.append(f"{s.rejected} rejected", style="yellow" if s.rejected else "")
+            if s.masked:
+                body.append(f", {s.masked} with emails/phone numbers masked", style="dim")
+            body.append("\n")
             for r in s.rejects[:5]:
                 where = f"line {r.line}: " if r.line else ""
                 body.append(f"    {where}{r.reason}\n", style="yellow")
@@ -746,6 +753,13 @@ class GaplensApp(App):
                 )
         if not summaries:
             body.append("No files found there.")
+        masked = sum(s.masked for s in summaries)
+        if masked:
+            notes = "1 note" if masked == 1 else f"{masked} notes"
+            body.append("\n")
+            body.append_text(masked_text(f"emails and phone numbers in {notes}", "the import's"))
+        elif request.keep_pii and added:
+            body.append("\nEmails and phone numbers were kept as written (not masked).")
         if isinstance(placed, str):
             body.append(f"\nThe new notes were {placed}: press a to analyse them.", style="bold")
         elif placed is not None and placed.placements:

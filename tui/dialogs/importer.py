@@ -1,4 +1,5 @@
-"""Import files from the TUI: a path (with completion), notes or content, an optional kind."""
+"""Import files from the TUI: a path (with completion), notes or content, an optional kind,
+and whether to keep emails and phone numbers in the notes (masked by default)."""
 
 from __future__ import annotations
 
@@ -12,9 +13,9 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.suggester import Suggester
-from textual.widgets import Button, Input, Label, Select, Static
+from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
-from tui.dialogs.note import KIND_CHOICES
+from tui.dialogs.note import KEEP_PII, KEEP_PII_TIP, KIND_CHOICES
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,7 @@ class ImportRequest:
     paths: tuple[str, ...]
     role: str  # notes | assets
     kind: str | None  # forces every note's kind; None reads it from the file
+    keep_pii: bool = False  # notes only: store emails and phone numbers as written
 
 
 class PathSuggester(Suggester):
@@ -78,9 +80,11 @@ class ImportDialog(ModalScreen[ImportRequest | None]):
             yield Select(
                 [("From the file", "")] + KIND_CHOICES, value="", allow_blank=False, id="kind"
             )
+            yield Checkbox(KEEP_PII, value=False, id="keep-pii", tooltip=KEEP_PII_TIP)
             yield Static(
-                "CSV, JSON, JSONL, .txt and .md for notes; .md, .txt, .html and an inventory CSV "
-                "for content. Rows that cannot be used are kept under Rejected rows.",
+                "CSV, JSON, JSONL, .txt and .md for notes (a running log of dated sections gives "
+                "one note each); .md, .txt, .html and an inventory CSV for content. Rows that "
+                "cannot be used are kept under Rejected rows.",
                 classes="hint",
             )
             with Horizontal(classes="dialog-buttons"):
@@ -93,6 +97,7 @@ class ImportDialog(ModalScreen[ImportRequest | None]):
     @on(Select.Changed, "#role")
     def _role(self, event: Select.Changed) -> None:
         self.query_one("#kind", Select).disabled = event.value != "notes"
+        self.query_one("#keep-pii", Checkbox).disabled = event.value != "notes"
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
@@ -118,7 +123,8 @@ class ImportDialog(ModalScreen[ImportRequest | None]):
             return
         role = self.query_one("#role", Select).value
         kind = self.query_one("#kind", Select).value if role == "notes" else ""
-        self.dismiss(ImportRequest(tuple(paths), role, kind or None))
+        keep = role == "notes" and self.query_one("#keep-pii", Checkbox).value
+        self.dismiss(ImportRequest(tuple(paths), role, kind or None, keep))
 
     def action_cancel(self) -> None:
         self.dismiss(None)

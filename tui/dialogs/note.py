@@ -11,7 +11,16 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, LoadingIndicator, Select, Static, TextArea
+from textual.widgets import (
+    Button,
+    Checkbox,
+    Input,
+    Label,
+    LoadingIndicator,
+    Select,
+    Static,
+    TextArea,
+)
 
 from analysis.browse import Suggestion
 from gaplens.models import NOTE_KINDS, Note
@@ -35,9 +44,24 @@ KIND_CHOICES = [
 ]
 assert {v for _, v in KIND_CHOICES} == set(NOTE_KINDS)
 
+# The keep-PII switch of the note form and the import dialog (--keep-pii on the command line).
+KEEP_PII = "Keep emails and phone numbers"
+KEEP_PII_TIP = (
+    "Off (the default): emails and phone numbers in the note text are stored as [email] "
+    "and [phone]. On: the text is stored as written."
+)
+
+
+def masked_text(what: str, where: str) -> Text:
+    """'Masked <what> as [email] / [phone] ...', said after a note or an import that masked
+    some (a Text: the brackets are not markup). The switch is for the next note or file:
+    the same one again would have the same id with another text, and be refused."""
+    return Text(f"Masked {what} as [email] / [phone] ({where} “{KEEP_PII}” keeps them).")
+
 
 class NoteDialog(ModalScreen[Note | None]):
-    """Text, kind, deal, account, rep, amount, date. Ctrl+S saves, Escape cancels."""
+    """Text, kind, deal, account, rep, amount, date, and whether to keep emails and phone
+    numbers in the text (masked by default). Ctrl+S saves, Escape cancels."""
 
     BINDINGS = [
         Binding("ctrl+s", "save", "Save note"),
@@ -68,6 +92,7 @@ class NoteDialog(ModalScreen[Note | None]):
                 yield Input(id="amount", placeholder="deal value, e.g. 48000 or 48k")
                 yield Label("Date")
                 yield Input(id="date", placeholder="today (or YYYY-MM-DD)")
+            yield Checkbox(KEEP_PII, value=False, id="keep-pii", tooltip=KEEP_PII_TIP)
             yield Label("", id="form-error", classes="error-text")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Save  ctrl+s", variant="primary", id="save")
@@ -99,6 +124,7 @@ class NoteDialog(ModalScreen[Note | None]):
             "rep": field("rep"),
             "amount": field("amount"),
             "date": field("date"),
+            "keep_pii": self.query_one("#keep-pii", Checkbox).value,
         }
 
     def validate(self, values: dict) -> dict[str, str]:
@@ -159,6 +185,10 @@ class SuggestionDialog(ModalScreen[int | None]):
         with Vertical(classes="dialog wide", id="suggestion"):
             yield Static("Note saved", classes="dialog-title")
             yield Static(Text(f"“{shorten(self.note.text, 300)}”", style="italic"))
+            if self.note.masked:
+                n = self.note.masked
+                what = f"{n} email or phone number" if n == 1 else f"{n} emails or phone numbers"
+                yield Static(masked_text(what, "the form's"), id="masked", classes="hint")
             with VerticalScroll(classes="dialog-body"):
                 yield LoadingIndicator(id="suggest-loading")
                 yield Static(
