@@ -135,7 +135,7 @@ def _print_summaries(summaries, what: str) -> int:
         if s.masked:
             line += f", {s.masked} with emails/phone numbers masked"
         click.echo(line + (f" [{s.format}]" if s.format else ""))
-        if getattr(s, "split", 0):
+        if getattr(s, "split", 0) and len(summaries) == 1:
             click.echo(f"  {_split_line(s.split, s.mentions)}")
         for r in s.rejects[:5]:
             where = f"line {r.line}" if r.line else "file"
@@ -160,10 +160,10 @@ def _print_summaries(summaries, what: str) -> int:
 
 
 def _split_line(split: int, mentions: int) -> str:
+    notes = "1 long note" if split == 1 else f"{split} long notes"
     return (
-        f"{split} long notes split into {mentions} mentions (the questions and objections "
-        "they raise, analysed one by one); notes with only small talk or logistics are "
-        "kept but not analysed"
+        f"{notes} split into {mentions} mentions: the questions and objections they raise, "
+        "analysed one by one (small talk and logistics are kept but not analysed)"
     )
 
 
