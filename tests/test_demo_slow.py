@@ -56,9 +56,9 @@ def test_demo_builds_and_finds_the_known_gaps(demo_db):
         if purity >= 0.6:
             clean.append((theme, g))
     themes_found = {t for t, _ in clean}
-    # most themes come out as clean clusters (23 of 29 measured; multi-topic call
-    # notes and the SSO/SCIM pair blur the rest until notes are split into mentions)
-    assert len(themes_found) >= 20
+    # most themes come out as clean clusters: 27 of 29 measured with long notes split
+    # into mentions (25 with them kept whole, bench/mentions.py)
+    assert len(themes_found) >= 24
 
     no_content = {
         "hipaa",
@@ -208,3 +208,38 @@ def test_demo_themes_keep_their_ids_and_edits_through_a_refit(demo_db, tmp_path)
         words = (theme["label"] + " " + theme["keywords"]).lower()
         assert any(w in words for w in ("sso", "saml", "okta", "sign")), words
         assert placed.similarity > 0.4
+
+
+@pytest.mark.slow
+def test_multi_topic_demo_notes_reach_several_themes(demo_db):
+    """The demo's multi-topic call notes, split into mentions, land in more than one of
+    the themes their hand labels give (74 of 147 measured; none can when kept whole)."""
+    from gaplens.store import Store
+
+    truth = {}
+    with open(DATA / "labels" / "call_notes.csv", encoding="utf-8") as fh:
+        truth = {r["id"]: set(r["themes"].split(";")) - {"none"} for r in csv.DictReader(fh)}
+    with Store(demo_db) as store:
+        run = store.latest_run()["id"]
+        rows = store.db.execute(
+            "select n.note_id, n.parent_id, a.cluster_id from assignments a "
+            "join notes n on n.note_id = a.note_id where a.run_id = ? and a.cluster_id >= 0",
+            [run],
+        ).fetchall()
+    members = {}
+    for note_id, _, cid in rows:
+        members.setdefault(cid, []).append(note_id.split("#")[0])
+    theme = {}
+    for cid, notes in members.items():
+        counts = {}
+        for n in notes:
+            for t in truth.get(n, ()):
+                counts[t] = counts.get(t, 0) + 1
+        theme[cid] = max(counts, key=counts.get) if counts else None
+    reached = {}
+    for _, parent, cid in rows:
+        if parent:
+            reached.setdefault(parent, set()).add(theme[cid])
+    multi = [k for k, v in truth.items() if len(v) >= 2]
+    both = [k for k in multi if len(reached.get(k, set()) & truth[k]) >= 2]
+    assert len(both) >= 0.4 * len(multi)
