@@ -119,7 +119,12 @@ async def test_the_tui_on_the_demo_with_the_real_model(demo_db):
         themes = app.screen_main.query_one("#themes", DataTable)
         assert themes.coordinate_to_cell_key((0, 0)).row_key.value == str(top["cluster_id"])
         detail = app.screen_main.query_one("#theme-detail")
-        body = detail.query_one("#detail-body").content
+        for _ in range(100):  # the detail loads in its own worker once a row is highlighted
+            body = detail.query_one("#detail-body").content
+            if body is not None and "What prospects say" in _plain(body):
+                break
+            await app.workers.wait_for_complete()
+            await pilot.pause(0.05)
         assert body is not None and "What prospects say" in _plain(body)
         assert (top["best_asset_title"] or "") in _plain(body)
 
