@@ -242,47 +242,7 @@ def ingest_notes(
         keep_pii=keep_pii,
     )
     if dry_run:
-        from gaplens.store import resolve_db_path
-        from ingest import preview_notes
-
-        with _progress("reading") as bar:
-            previews = preview_notes(
-                list(paths), store_path=resolve_db_path(ctx.db_path), on_progress=bar, **options
-            )
-        failed = 0
-        for p in previews:
-            if p.error:
-                failed += 1
-                click.secho(f"error: {p.error}", fg="red", err=True)
-                continue
-            click.echo(f"{p.file}: {p.format}")
-            width = max((len(f) for f, _ in p.mapping), default=0)
-            for field, source in p.mapping:
-                click.echo(f"  {field.ljust(width)} \u2190 {source}")
-            if p.unused:
-                click.echo(f"  not used: {', '.join(p.unused)}")
-            for line in p.about:
-                click.echo(f"  {line}")
-            if p.mapping:  # a file of notes (Gong call details have none of their own)
-                shown = f"; the first {len(p.notes)}" if p.total > len(p.notes) else ""
-                click.echo(f"  {p.total} note{'s' * (p.total != 1)} would be imported{shown}:")
-            for n in p.notes:
-                amount = "" if n.amount is None else f"{n.amount:,.2f}".removesuffix(".00")
-                stage = n.stage or n.outcome
-                if n.stage and n.outcome:
-                    stage = f"{n.stage} ({n.outcome})"
-                facts = [n.note_id, n.kind, n.date, n.deal, n.account, amount, stage]
-                click.echo("    " + " | ".join(f or "-" for f in facts))
-                text = " ".join(n.text.split())
-                cut = text if len(text) <= 70 else text[:69].rstrip() + "\u2026"
-                click.echo(f"      {cut}")
-            if p.rejected:
-                click.echo(f"  {p.rejected} row{'s' * (p.rejected != 1)} would be rejected:")
-                for r in p.rejects[:3]:
-                    click.echo(f"    {'line ' + str(r.line) if r.line else 'file'}: {r.reason}")
-        click.echo("dry run: nothing was written")
-        sys.exit(1 if failed else 0)
-
+        sys.exit(_preview_notes(ctx, list(paths), options))
     with _progress("importing") as bar:
         summaries = import_notes(ctx.store, list(paths), on_progress=bar, **options)
     code = _print_summaries(summaries, "notes")
@@ -295,6 +255,46 @@ def ingest_notes(
             click.secho(f"the notes are imported but could not be placed now: {exc}", err=True)
             click.echo("they get their themes with the next 'gaplens analyze'", err=True)
     sys.exit(code)
+
+
+def _preview_notes(ctx: Context, paths: list[str], options: dict) -> int:
+    """Print what importing these notes would do, file by file; the exit code an import
+    would have."""
+    from ingest import preview_notes
+
+    with _progress("reading") as bar:
+        previews = preview_notes(
+            paths, store_path=resolve_db_path(ctx.db_path), on_progress=bar, **options
+        )
+    for p in previews:
+        if p.error:
+            click.secho(f"error: {p.error}", fg="red", err=True)
+            continue
+        click.echo(f"{p.file}: {p.format}")
+        width = max((len(f) for f, _ in p.mapping), default=0)
+        for field, source in p.mapping:
+            click.echo(f"  {field.ljust(width)} \u2190 {source}")
+        if p.unused:
+            click.echo(f"  not used: {', '.join(p.unused)}")
+        for line in p.about:
+            click.echo(f"  {line}")
+        if p.mapping:  # a file of notes (Gong call details have none of their own)
+            shown = f"; the first {len(p.notes)}" if p.total > len(p.notes) else ""
+            click.echo(f"  {p.total} note{'s' * (p.total != 1)} would be imported{shown}:")
+        for n in p.notes:
+            amount = "" if n.amount is None else f"{n.amount:,.2f}".removesuffix(".00")
+            stage = f"{n.stage} ({n.outcome})" if n.stage and n.outcome else n.stage or n.outcome
+            facts = [n.note_id, n.kind, n.date, n.deal, n.account, amount, stage]
+            click.echo("    " + " | ".join(f or "-" for f in facts))
+            text = " ".join(n.text.split())
+            cut = text if len(text) <= 70 else text[:69].rstrip() + "\u2026"
+            click.echo(f"      {cut}")
+        if p.rejected:
+            click.echo(f"  {p.rejected} row{'s' * (p.rejected != 1)} would be rejected:")
+            for r in p.rejects[:3]:
+                click.echo(f"    {'line ' + str(r.line) if r.line else 'file'}: {r.reason}")
+    click.echo("dry run: nothing was written")
+    return 1 if any(p.error for p in previews) else 0
 
 
 def _place_new(store, model=None):

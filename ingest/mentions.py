@@ -460,13 +460,12 @@ def _continues(before: _Unit, unit: _Unit, monologues: bool = False) -> bool:
     text = unit.text.lstrip("\"'“(")
     if re.match(r"[A-Z]{2,}\b", text):
         text = "X " + text  # "IT wants ...", "CFO said ...": a person, not a pronoun
+    points_back = bool(_CONTINUES.match(text))
     if unit.bullet:  # each bullet is its own item unless it points back
-        return bool(_CONTINUES.match(text)) and not _TURNS.match(text)
+        return points_back and not _TURNS.match(text)
     if _TURNS.match(text):
         return False
-    if unit.paragraph_start and not _CONTINUES.match(text):
-        return len(_stems(before.text) & _stems(text)) >= 2
-    if _CONTINUES.match(text) or (monologues and not unit.paragraph_start):
+    if points_back or (monologues and not unit.paragraph_start):
         return True
     return len(_stems(before.text) & _stems(text)) >= 2
 
@@ -476,8 +475,7 @@ def _context_of(unit: _Unit, group: list[_Unit], side: int) -> bool:
         return False
     if side == 1 and not unit.paragraph_start and _CONTINUES.match(unit.text):
         return True  # "They won't enable the bot until that's answered."
-    near = group[0] if side == 0 else group[-1]
-    if unit.paragraph_start != near.paragraph_start and side == 1 and unit.paragraph_start:
+    if side == 1 and unit.paragraph_start and not group[-1].paragraph_start:
         return False
     return bool(_stems(unit.text) & _stems(" ".join(u.text for u in group)))
 
