@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from gaplens.models import NOTE_KINDS
+from gaplens.models import ASSET_FORMATS, NOTE_FORMATS, NOTE_KINDS
 from gaplens.output import FORMATS, render_table, to_csv, to_json, write
 from gaplens.store import DB_ENV, DEFAULT_DB, Store, resolve_db_path
 
@@ -193,9 +193,7 @@ def _split_line(split: int, mentions: int) -> str:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(
-        ("csv", "json", "jsonl", "text", "markdown", "salesforce", "hubspot", "gong")
-    ),
+    type=click.Choice(NOTE_FORMATS),
     help="Read every file as FORMAT instead of telling each file's format from its "
     "content (a file it does not fit is reported).",
 )
@@ -325,7 +323,7 @@ def _place_new(store, model=None):
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(("inventory", "markdown", "text", "html", "pdf", "docx", "sitemap")),
+    type=click.Choice(ASSET_FORMATS),
     help="Read every file given as this format, whatever its name says.",
 )
 @click.option(

@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 NOTE_KINDS = ("call-note", "objection", "loss-reason", "question")
+# the readers `--format` can force (ingest.notes, ingest.assets)
+NOTE_FORMATS = ("csv", "json", "jsonl", "text", "markdown", "salesforce", "hubspot", "gong")
+ASSET_FORMATS = ("inventory", "markdown", "text", "html", "pdf", "docx", "sitemap")
 
 
 @dataclass(frozen=True)

@@ -386,17 +386,23 @@ class Store:
 
     def existing_notes(self, note_ids: Iterable[str]) -> dict[str, str]:
         """note_id -> text_hash for the ids already stored (whole, or as mentions)."""
+        return {k: v[0] for k, v in self.stored_notes(note_ids).items()}
+
+    def stored_notes(self, note_ids: Iterable[str]) -> dict[str, tuple[str, int, int | None]]:
+        """note_id -> (text_hash, source_id, line) for the ids already stored, as a whole
+        note or as the original of a note stored as its mentions."""
         ids = list(dict.fromkeys(note_ids))
-        found: dict[str, str] = {}
+        found: dict[str, tuple[str, int, int | None]] = {}
+        columns = "note_id, text_hash, source_id, line"
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
             marks = ",".join("?" * len(chunk))
             for row in self.db.execute(
-                f"select note_id, text_hash from notes where note_id in ({marks}) union all "
-                f"select note_id, text_hash from note_originals where note_id in ({marks})",
+                f"select {columns} from notes where note_id in ({marks}) union all "
+                f"select {columns} from note_originals where note_id in ({marks})",
                 chunk + chunk,
             ).fetchall():
-                found[row[0]] = row[1]
+                found[row[0]] = tuple(row[1:])
         return found
 
     def insert_notes(self, notes: Iterable[Note], source_id: int | None) -> None:

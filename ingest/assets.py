@@ -18,9 +18,9 @@ import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from gaplens.models import Asset, ImportSummary, Reject
+from gaplens.models import ASSET_FORMATS, Asset, ImportSummary, Reject
 from gaplens.store import Store
 from ingest.columns import header_key
 from ingest.decode import decode_bytes, has_undecodable, readable
@@ -37,6 +37,7 @@ from ingest.errors import IngestError
 from ingest.files import (
     as_paths,
     binary_kind,
+    cannot_read,
     head,
     missing,
     not_read,
@@ -52,9 +53,9 @@ from ingest.tables import Table, read_csv
 from ingest.values import as_text, parse_amount, parse_date
 
 Progress = Callable[[str, int, "int | None"], None]
+_T = TypeVar("_T")
 
 # every format, as --format names them
-ASSET_FORMATS = ("inventory", "markdown", "text", "html", "pdf", "docx", "sitemap")
 DOCUMENTS = {
     ".md": "markdown",
     ".markdown": "markdown",
@@ -334,7 +335,7 @@ def _plan(
             problem(ImportSummary(name, item.named, error=str(exc)))
             continue
         except OSError as exc:
-            problem(ImportSummary(name, item.named, error=_cannot_read(name, exc)))
+            problem(ImportSummary(name, item.named, error=cannot_read(name, exc)))
             continue
         planned.append(item)
     return planned
@@ -412,8 +413,20 @@ def _named(item: _Item) -> str | None:
     return item.named if item.fmt != item.named else None
 
 
-def _cannot_read(name: str, exc: OSError) -> str:
-    return f"{name}: cannot read: {exc.strerror or exc}"
+def _read(parsed: _Parsed, path: Path, parse: Callable[[bytes], _T]) -> _T | None:
+    """``parse`` of the file's bytes, with ``parsed.sha`` set; None, with ``parsed.error``
+    saying why, when the file cannot be read or used."""
+    try:
+        data = path.read_bytes()
+        result = parse(data)
+    except IngestError as exc:
+        parsed.error = str(exc)
+        return None
+    except OSError as exc:
+        parsed.error = cannot_read(parsed.file, exc)
+        return None
+    parsed.sha = sha256(data)
+    return result
 
 
 # -- documents ------------------------------------------------------------------------
@@ -450,16 +463,9 @@ def read_document(path: Path, data: bytes | None = None, fmt: str | None = None)
 def _parse_document(item: _Item) -> _Parsed:
     path, name = item.path, label_of(item.path)
     parsed = _Parsed(name, item.fmt, _named(item))
-    try:
-        data = path.read_bytes()
-        doc = read_document(path, data, item.fmt)
-    except IngestError as exc:
-        parsed.error = str(exc)
+    doc = _read(parsed, path, lambda data: read_document(path, data, item.fmt))
+    if doc is None:
         return parsed
-    except OSError as exc:
-        parsed.error = _cannot_read(name, exc)
-        return parsed
-    parsed.sha = sha256(data)
     if not doc.body.strip() and not doc.meta.get("summary"):
         parsed.error = f"{name}: the file has no text"
         return parsed
@@ -625,16 +631,9 @@ def _parse_sitemap(item: _Item, known: dict[str, str]) -> _Parsed:
     """A sitemap's pages as assets; a page whose URL another asset holds is 'present'."""
     path, name = item.path, label_of(item.path)
     parsed = _Parsed(name, "sitemap", _named(item))
-    try:
-        data = path.read_bytes()
-        sitemap = read_sitemap(data, name)
-    except IngestError as exc:
-        parsed.error = str(exc)
+    sitemap = _read(parsed, path, lambda data: read_sitemap(data, name))
+    if sitemap is None:
         return parsed
-    except OSError as exc:
-        parsed.error = _cannot_read(name, exc)
-        return parsed
-    parsed.sha = sha256(data)
     if sitemap.kind == "sitemapindex":
         listed = "\n".join(f"  {loc}" for loc in sitemap.children) or "  (none)"
         n = len(sitemap.children)
@@ -700,17 +699,16 @@ class _Columns:
 def _parse_inventory(item: _Item, named: set[Path], on_progress: Progress | None = None) -> _Parsed:
     path, name = item.path, label_of(item.path)
     parsed = _Parsed(name, "inventory", _named(item))
-    try:
-        data = path.read_bytes()
+
+    def parse(data: bytes) -> tuple[Table, _Columns]:
         table = read_csv(decode_bytes(data, name).text, name)
-        cols = _inventory_columns(table, name)
-    except IngestError as exc:
-        parsed.error = str(exc)
+        return table, _inventory_columns(table, name)
+
+    read = _read(parsed, path, parse)
+    if read is None:
         return parsed
-    except OSError as exc:
-        parsed.error = _cannot_read(name, exc)
-        return parsed
-    parsed.sha, parsed.columns = sha256(data), cols.mapping()
+    table, cols = read
+    parsed.columns = cols.mapping()
     ids: dict[str, int | None] = {}
     total = len(table.records)
     for done, rec in enumerate(table.records, start=1):

@@ -96,7 +96,6 @@ DETAIL = (
 )
 DESCRIPTION = ("description", "deal description", "opportunity description")
 WON_REASON = ("closed won reason", "won reason", "win reason", "reason won")
-NEXT_STEP = ("next step", "next steps")
 
 _OPPORTUNITY = {
     "opportunity id",
@@ -159,7 +158,6 @@ class CrmColumns:
     detail: int | None = None
     description: int | None = None
     won: int | None = None
-    next_step: int | None = None
 
     @property
     def chain(self) -> bool:
@@ -249,27 +247,18 @@ def resolve_table(
     """
     keys = [header_key(c) for c in columns]
     mapped = {i for f, c in mapping.items() for i, k in enumerate(keys) if header_key(c) == k}
-    crm = CrmColumns(profile, tuple(columns))
+    found: tuple[int | None, ...] = ()  # with --map text=..., the profile picks no text
     if "text" not in mapping:
-        reason = _find(keys, REASON, mapped)
-        detail = _find(keys, DETAIL, mapped)
-        description = _find(keys, DESCRIPTION, mapped)
-        crm = CrmColumns(
-            profile,
-            tuple(columns),
-            reason,
-            detail,
-            description,
-            _find(keys, WON_REASON, mapped),
-            _find(keys, NEXT_STEP, mapped),
-        )
+        found = tuple(_find(keys, a, mapped) for a in (REASON, DETAIL, DESCRIPTION, WON_REASON))
+    crm = CrmColumns(profile, tuple(columns), *found)
     if crm.chain:
         first = next(i for i in (crm.detail, crm.reason, crm.description) if i is not None)
         mapping = {"text": columns[first], **mapping}
     cols = resolve_columns(columns, mapping, label, values, prefer=profile.prefer)
     if crm.chain:
         # the texts the profile reads serve no other field (a Description is not a deal)
-        index = {f: i for f, i in cols.index.items() if f == "text" or i not in crm.used()}
+        used = crm.used()
+        index = {f: i for f, i in cols.index.items() if f == "text" or i not in used}
         cols = ColumnMap(cols.columns, index, cols.inferred_kind)
     return cols, crm
 

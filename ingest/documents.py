@@ -298,10 +298,9 @@ def _docx_document(document) -> Document:
             continue
         style = (item.style.name if item.style is not None else "") or ""
         prefix = _docx_prefix(item, style)
-        if prefix.startswith("#") and not first_heading:
-            first_heading = " ".join(text.split())
         if prefix.startswith("#"):
             text = " ".join(text.split())
+            first_heading = first_heading or text
         blocks.append(prefix + text)
     props = document.core_properties
     meta: dict[str, str] = {}

@@ -20,6 +20,11 @@ def label(path: Path) -> str:
     return readable(os.path.normpath(str(path)))  # file names need not be valid UTF-8
 
 
+def cannot_read(name: str, exc: OSError) -> str:
+    """The message for a file the system would not let us read."""
+    return f"{name}: cannot read: {exc.strerror or exc}"
+
+
 def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 

@@ -119,7 +119,6 @@ class Call:
     account: str | None = None
     amount: str | float | None = None
     stage: str | None = None
-    source: str = ""  # the file it came from
 
 
 def read_calls(data: dict, name: str) -> dict[str, Call]:
@@ -153,7 +152,6 @@ def read_calls(data: dict, name: str) -> dict[str, Call]:
             as_text(meta.get("started") or meta.get("scheduled")),
             speakers,
             rep or first_internal,
-            source=name,
             **crm,
         )
     return calls
@@ -203,10 +201,10 @@ def transcript_notes(
     files = ", ".join(details_from)
     for line, item in enumerate(data.get("callTranscripts") or [], start=1):
         raw = json.dumps(item, ensure_ascii=False)
-        if not isinstance(item, dict) or as_text(item.get("callId")) is None:
+        call_id = as_text(item.get("callId")) if isinstance(item, dict) else None
+        if call_id is None:
             rejects.append(Reject(name, line, "a transcript without a callId", raw))
             continue
-        call_id = as_text(item.get("callId"))
         call = calls.get(call_id)
         if call is None:
             reason = (

@@ -380,7 +380,7 @@ def _kept(node: _Node, root: _Node) -> bool:
     """Whether node's text is part of root's text (neither it nor a box around it is chrome)."""
     if node is root:
         return True
-    return not _is_chrome(node) and not any(_is_chrome(a) for a in _ancestors(node, root))
+    return not _is_chrome(node) and not _inside_chrome(node, root)
 
 
 def _words_of(value: str) -> set[str]:
@@ -480,52 +480,52 @@ class _Renderer:
         self.prefix = ""
 
     def render(self, root: _Node) -> list[str]:
-        self._children(root, 0)
+        self._children(root)
         self.flush()
         return self.blocks
 
-    def _children(self, node: _Node, depth: int) -> None:
+    def _children(self, node: _Node) -> None:
         for child in node.children:
             if isinstance(child, str):
                 self.current.append(child)
             elif not _is_chrome(child):
-                self._element(child, depth + 1)
+                self._element(child)
 
-    def _element(self, node: _Node, depth: int) -> None:
+    def _element(self, node: _Node) -> None:
         tag = node.tag
         if tag == "br":
             self.current.append("\n")
         elif tag in _HEADINGS:
             self.flush()
             self.prefix = "#" * int(tag[1]) + " "
-            self._children(node, depth)
+            self._children(node)
             self.flush()
         elif tag == "li":
             self.flush()
             self.prefix = "- "
-            self._children(node, depth)
+            self._children(node)
             self.flush()
         elif tag == "table":
             self.flush()
-            self._table(node, depth)
+            self._table(node)
         elif tag in ("td", "th"):
             self.current.append(" ")
-            self._children(node, depth)
+            self._children(node)
             self.current.append(" ")
         elif tag in _BLOCKS:
             self.flush()
-            self._children(node, depth)
+            self._children(node)
             self.flush()
         else:
-            self._children(node, depth)
+            self._children(node)
 
-    def _table(self, table: _Node, depth: int) -> None:
+    def _table(self, table: _Node) -> None:
         rows = [r for r in table.elements() if r.tag == "tr" and _kept(r, table)]
         first = [c for c in rows[0].children if isinstance(c, _Node)] if rows else []
         headed = bool(first) and all(c.tag == "th" for c in first if c.tag in ("td", "th"))
         nested = any(n.tag == "table" for n in table.elements())
         if not headed or nested or len(rows) < 2:
-            self._children(table, depth)  # rows as lines of cells
+            self._children(table)  # rows as lines of cells
             self.flush()
             return
         lines = []

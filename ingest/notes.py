@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from gaplens.models import ImportSummary, Note, Reject
+from gaplens.models import NOTE_FORMATS, ImportSummary, Note, Reject
 from gaplens.store import Store, text_hash
 from ingest import crm, gong
 from ingest.columns import FIELDS, ColumnMap, check_mapping, resolve_columns
@@ -21,7 +21,10 @@ from ingest.errors import IngestError
 from ingest.files import (
     as_paths,
     binary_kind,
+    cannot_read,
     head,
+    missing,
+    not_read,
     sha256,
     sha256_file,
     skipped,
@@ -32,7 +35,15 @@ from ingest.files import (
 from ingest.files import label as label_of
 from ingest.mentions import mention_notes
 from ingest.privacy import mask_contacts
-from ingest.tables import UNDECODABLE, CsvStream, Table, read_csv, read_json, read_jsonl
+from ingest.tables import (
+    DELIMITERS,
+    UNDECODABLE,
+    CsvStream,
+    Table,
+    read_csv,
+    read_json,
+    read_jsonl,
+)
 from ingest.values import (
     KINDS_TEXT,
     as_text,
@@ -68,9 +79,8 @@ class RowError(ValueError):
 
 
 # Readers --format can force; salesforce and hubspot are CSV read with their profile.
-READERS = ("csv", "json", "jsonl", "text", "markdown", "salesforce", "hubspot", "gong")
+READERS = NOTE_FORMATS
 _TABLE_READERS = {"csv": read_csv, "json": read_json, "jsonl": read_jsonl}
-_AUTO = "auto"
 TEXT_MAPPING = (
     ("text", "the file's text: one note, or one per entry of a running log (ingest.textnotes)"),
     ("id", "the file name (with the entry's place in a log)"),
@@ -187,28 +197,11 @@ def _write_read(
     if read.state == "stream":
         try:
             return _import_csv_stream(store, read, opts, on_progress)
-        except IngestError as exc:
-            return ImportSummary(read.name, read.format, error=forced_message(str(exc), read, opts))
-        except OSError as exc:
-            return ImportSummary(read.name, read.format, error=unreadable(read.name, exc))
+        except (IngestError, OSError) as exc:
+            return ImportSummary(read.name, read.format, error=read_error(read.name, exc, opts))
     return write_notes(
         store, read.name, read.shown_format, read.digest, read.notes, read.rejects, read.header
     )
-
-
-def _import_file(
-    store: Store,
-    path: Path,
-    kind: str | None,
-    mapping: dict[str, str],
-    on_progress: Progress | None,
-    keep_pii: bool = False,
-    stages: dict[str, str] | None = None,
-    fmt: str | None = None,
-) -> ImportSummary:
-    """One file (not a Gong transcript: those need their call details) read and written."""
-    opts = ReadOptions(kind, mapping, stages or {}, fmt, keep_pii)
-    return _write_read(store, read_file(path, opts, on_progress), opts, on_progress)
 
 
 def read_files(
@@ -245,13 +238,8 @@ def read_files(
     for path, known in plan:
         name = label_of(path)
         if known is None:
-            yield FileRead(
-                path,
-                name,
-                FORMATS.get(path.suffix.lower(), "unknown"),
-                "error",
-                error=f"{name}: no such file or folder",
-            )
+            fmt = FORMATS.get(path.suffix.lower(), "unknown")
+            yield FileRead(path, name, fmt, "error", error=missing(path, fmt).error)
         elif not known:
             yield FileRead(
                 path, name, "skipped", "skipped", error="skipped: " + unsupported(path, FORMATS)
@@ -350,9 +338,7 @@ def read_file(path: Path, opts: ReadOptions, on_progress: Progress | None = None
     named = FORMATS.get(path.suffix.lower())
     forced = opts.fmt
     if forced is None and named is None:
-        return FileRead(
-            path, name, "unknown", "error", error=f"{name}: {unsupported(path, FORMATS)}"
-        )
+        return FileRead(path, name, "unknown", "error", error=not_read(path, FORMATS).error)
     fmt = "csv" if forced in crm.PROFILES else forced or named
     shown = fmt
     try:
@@ -394,23 +380,13 @@ def read_file(path: Path, opts: ReadOptions, on_progress: Progress | None = None
             raise IngestError(_no_rows(name, table))
         profile = _profile(table.format, table.columns, forced, name)
         shown = _labelled(shown, profile)
+        columns = _resolve(table, name, opts.mapping, profile)
+        header = csv_header(table)
         skipped_rows: Counter[str] = Counter()
-        notes, rejects = table_notes(
-            table,
-            name,
-            opts.kind,
-            opts.mapping,
-            on_progress,
-            opts.keep_pii,
-            opts.stages,
-            profile,
-            skipped_rows,
-        )
-        mapping, unused = describe_columns(*_resolve(table, name, opts.mapping, profile), opts)
-    except IngestError as exc:
-        return FileRead(path, name, shown, "error", error=forced_message(str(exc), name, opts))
-    except OSError as exc:
-        return FileRead(path, name, shown, "error", error=unreadable(name, exc))
+        notes, rejects = table_notes(table, name, columns, opts, header, skipped_rows, on_progress)
+        mapping, unused = describe_columns(*columns, opts)
+    except (IngestError, OSError) as exc:
+        return FileRead(path, name, shown, "error", error=read_error(name, exc, opts))
     return FileRead(
         path,
         name,
@@ -418,24 +394,21 @@ def read_file(path: Path, opts: ReadOptions, on_progress: Progress | None = None
         digest=sha256(data),
         notes=notes,
         rejects=rejects,
-        header=csv_header(table),
+        header=header,
         about=crm.skipped_text(skipped_rows),
         mapping=mapping,
         unused=unused,
     )
 
 
-def forced_message(message: str, read: FileRead | str, opts: ReadOptions) -> str:
-    """An error under --format says that the forced reader is what did not fit."""
-    name = read if isinstance(read, str) else read.name
+def read_error(name: str, exc: IngestError | OSError, opts: ReadOptions) -> str:
+    """Why a file cannot be used; under --format, saying that the forced reader did not fit."""
+    if isinstance(exc, OSError):
+        return cannot_read(name, exc)
+    message = str(exc)
     if opts.fmt is None or "--format" in message:
         return message
-    rest = message[len(name) + 2 :] if message.startswith(f"{name}: ") else message
-    return f"{name}: --format {opts.fmt} does not fit: {rest}"
-
-
-def unreadable(name: str, exc: OSError) -> str:
-    return f"{name}: cannot read: {exc.strerror or exc}"
+    return f"{name}: --format {opts.fmt} does not fit: {message.removeprefix(f'{name}: ')}"
 
 
 def _profile(
@@ -528,8 +501,8 @@ def csv_batches(read: FileRead, opts: ReadOptions, on_progress: Progress | None)
     if not table.sample:
         raise IngestError(_no_rows(name, table))
     profile = _profile("csv", table.columns, opts.fmt, name)
-    cols, crm_cols = _resolve(table, name, opts.mapping, profile)
-    total = table.scan(cols.index.get("date"), _day_order)
+    columns = _resolve(table, name, opts.mapping, profile)
+    total = table.scan(columns[0].index.get("date"), _day_order)
     skipped_rows: Counter[str] = Counter()
 
     def batches():
@@ -541,21 +514,12 @@ def csv_batches(read: FileRead, opts: ReadOptions, on_progress: Progress | None)
                 if on_progress and (d or not offset):  # one (0, total) call for the file
                     on_progress(file, offset + d, total)
 
-            notes, rejects = table_notes(
-                batch,
-                name,
-                opts.kind,
-                opts.mapping,
-                progress,
-                opts.keep_pii,
-                opts.stages,
-                profile,
-                skipped_rows,
-            )
-            yield notes, rejects, csv_header(batch)
+            header = csv_header(batch)
+            notes, rejects = table_notes(batch, name, columns, opts, header, skipped_rows, progress)
+            yield notes, rejects, header
             done += n
 
-    mapping, unused = describe_columns(cols, crm_cols, opts)
+    mapping, unused = describe_columns(*columns, opts)
     return CsvBatches(_labelled(read.format, profile), mapping, unused, batches(), skipped_rows)
 
 
@@ -590,31 +554,28 @@ def _day_order(value: Any) -> str | None:
 def table_notes(
     table: Table,
     name: str,
-    kind: str | None = None,
-    mapping: dict[str, str] | None = None,
+    columns: tuple[ColumnMap, crm.CrmColumns | None],
+    opts: ReadOptions,
+    header: str | None,
+    skipped: Counter[str],
     on_progress: Progress | None = None,
-    keep_pii: bool = False,
-    stages: dict[str, str] | None = None,
-    profile: crm.Profile | str | None = _AUTO,
-    skipped: Counter[str] | None = None,
 ) -> tuple[list[tuple[Note, str]], list[Reject]]:
     """(note, raw row) for each usable row, and a Reject for each row that is not.
 
-    Emails and phone numbers in the text are masked unless ``keep_pii``; a rejected CSV
-    row keeps the table's header line (``Reject.header``) so it can be written back.
+    ``columns``: how the table's columns are read (``_resolve``), with the CRM export
+    it is, if any (ingest.crm). Emails and phone numbers in the text are masked unless
+    ``opts.keep_pii``; a rejected CSV row keeps ``header``, the table's header line
+    (``csv_header``), so it can be written back.
 
-    ``profile``: the CRM export the table is (ingest.crm), None for none; by default
-    the header decides. Rows a profile passes over (a report footer, won deals, open
-    deals with nothing written) are neither notes nor rejects: they are counted in
-    ``skipped`` (a footer that began in an earlier batch goes on in this one).
+    Rows a profile passes over (a report footer, won deals, open deals with nothing
+    written) are neither notes nor rejects: they are counted in ``skipped`` (a footer
+    that began in an earlier batch goes on in this one).
     """
-    if profile == _AUTO:
-        profile = crm.detect(table.columns) if table.format == "csv" else None
-    cols, crm_cols = _resolve(table, name, mapping or {}, profile)
+    cols, crm_cols = columns
+    profile = crm_cols.profile if crm_cols is not None else None
     if crm_cols is not None and not crm_cols.chain:
         crm_cols = None
     dayfirst = "date" in cols.index and is_dayfirst(table.column_values(cols.index["date"], 10**9))
-    skipped = skipped if skipped is not None else Counter()
     footer = profile is not None and profile.footer
     short = profile is crm.SALESFORCE
     notes: list[tuple[Note, str]] = []
@@ -622,7 +583,6 @@ def table_notes(
     total = len(table.records)
     if on_progress:
         on_progress(name, 0, total)
-    header = csv_header(table)
     for done, rec in enumerate(table.records, start=1):
         if footer and crm.footer_line(rec.values, rec.raw, bool(skipped[crm.FOOTER])):
             skipped[crm.FOOTER] += 1
@@ -631,7 +591,15 @@ def table_notes(
         else:
             try:
                 note = _row_note(
-                    rec.values, rec.line, cols, kind, dayfirst, keep_pii, stages, crm_cols, short
+                    rec.values,
+                    rec.line,
+                    cols,
+                    opts.kind,
+                    dayfirst,
+                    opts.keep_pii,
+                    opts.stages,
+                    crm_cols,
+                    short,
                 )
                 notes.append((note, rec.raw))
             except RowError as exc:
@@ -734,30 +702,29 @@ def note_id(kind: str, text: str, date: str | None, deal: str | None, account: s
     return "n-" + hashlib.sha256(key.encode("utf-8")).hexdigest()[:12]
 
 
-def csv_header(table: Any) -> str | None:
+def csv_header(table: Table) -> str | None:
     """A CSV table's header line, written with the delimiter its rows use; None otherwise.
 
     Kept with each rejected row so ``gaplens rejects --export`` can write the rows back
     as a CSV the importer reads again. The delimiter is the one that splits a good row
     into the fields the reader found (else the one most used by the rejected rows).
     """
-    if getattr(table, "format", None) != "csv":
+    if table.format != "csv":
         return None
-    records = getattr(table, "records", None) or getattr(table, "sample", None) or []
-    delimiter = None
-    for rec in records[:50]:
-        if rec.values is not None:
-            for d in ",;\t|":
-                if next(csv.reader(io.StringIO(rec.raw, newline=""), delimiter=d), None) == list(
-                    rec.values
-                ):
-                    delimiter = d
-                    break
-        if delimiter:
-            break
+    records = table.records[:50]
+    delimiter = next(
+        (
+            d
+            for rec in records
+            if rec.values is not None
+            for d in DELIMITERS
+            if next(csv.reader(io.StringIO(rec.raw, newline=""), delimiter=d), None) == rec.values
+        ),
+        None,
+    )
     if delimiter is None:
-        sample = "".join(rec.raw.split("\n", 1)[0] for rec in records[:50])
-        delimiter = max(",;\t|", key=lambda d: (sample.count(d), d == ","))
+        sample = "".join(rec.raw.split("\n", 1)[0] for rec in records)
+        delimiter = max(DELIMITERS, key=lambda d: (sample.count(d), d == ","))
     out = io.StringIO()
     csv.writer(out, delimiter=delimiter, lineterminator="").writerow(table.columns)
     return out.getvalue()
@@ -886,21 +853,8 @@ class _FileWriter:
         self.rejects.extend(rejects)
 
     def _stored(self, ids: list[str]) -> dict[str, tuple[str, int | None, int | None]]:
-        """note_id -> (text_hash, source_id, line) for the ids already stored (as a whole
-        note, or as the original of a note stored as its mentions)."""
-        ids = list(dict.fromkeys(ids))
-        found = {}
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            rows = self.store.db.execute(
-                f"select note_id, text_hash, source_id, line from notes where note_id in ({marks}) "
-                "union all select note_id, text_hash, source_id, line from note_originals "
-                f"where note_id in ({marks})",
-                chunk + chunk,
-            ).fetchall()
-            found.update((r[0], tuple(r[1:])) for r in rows)
-        return found
+        """note_id -> (text_hash, source_id, line) for the ids already stored."""
+        return self.store.stored_notes(ids)
 
     def finish(self) -> ImportSummary:
         rejected = len(self.rejects)

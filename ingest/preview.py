@@ -21,10 +21,9 @@ from ingest.notes import (
     Progress,
     ReadOptions,
     csv_batches,
-    forced_message,
+    read_error,
     read_files,
     read_options,
-    unreadable,
 )
 
 
@@ -111,10 +110,8 @@ def _preview_stream(
             rejects.extend(batch_rejects[: max(0, limit - len(rejects))])
             total += len(batch_notes)
             rejected += len(batch_rejects)
-    except IngestError as exc:
-        return NotesPreview(read.name, read.format, error=forced_message(str(exc), read, opts))
-    except OSError as exc:
-        return NotesPreview(read.name, read.format, error=unreadable(read.name, exc))
+    except (IngestError, OSError) as exc:
+        return NotesPreview(read.name, read.format, error=read_error(read.name, exc, opts))
     return NotesPreview(
         read.name,
         stream.format,

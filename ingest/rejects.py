@@ -133,17 +133,17 @@ def _family(fmt: str | None) -> str:
 
 def _groups(rows: list[dict], family: str) -> dict[str, list[dict]]:
     """Rows that can share one file: CSV rows with one header, JSON rows, one text note."""
+    if not rows:
+        return {}
+    if (
+        family == "json"
+        or (family == "csv" and len({r["header"] for r in rows}) == 1)
+        or (family == "text" and len(rows) == 1)
+    ):
+        return {"": rows}
     by_file: dict[str, list[dict]] = defaultdict(list)
     for r in rows:
         by_file[r["file"]].append(r)
-    if family == "json":
-        return {"": rows} if rows else {}
-    if family == "csv":
-        headers = {r["header"] for r in rows}
-        if len(headers) <= 1:
-            return {"": rows} if rows else {}
-    if family == "text" and len(rows) == 1:
-        return {"": rows}
     return dict(by_file)
 
 

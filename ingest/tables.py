@@ -123,17 +123,15 @@ def open_csv(lines: Iterator[str], label: str) -> tuple[list[str], Iterator[Reco
         head = head[1:]
     else:
         src.first, delimiter = 1, None
-    while head and not head[0].strip():
-        head.pop(0)
-        src.first += 1
-    while not head:  # a long run of blank lines
-        more = list(islice(src, 200))
-        if not more:
-            raise IngestError(f"{label}: the file is empty")
-        head = more
+    while True:
         while head and not head[0].strip():
             head.pop(0)
             src.first += 1
+        if head:
+            break
+        head = list(islice(src, 200))  # a long run of blank lines: read on
+        if not head:
+            raise IngestError(f"{label}: the file is empty")
     delimiter = delimiter or sniff_delimiter(head[:200])
     src.taken.clear()
     src.put_back(head)
