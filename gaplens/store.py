@@ -313,6 +313,84 @@ def _asset_usage(db: sqlite_utils.Database) -> None:
     db["assets"].add_column("views_column", str)
 
 
+@migrations(name="0008_planning")
+def _planning(db: sqlite_utils.Database) -> None:
+    # What the CRM says of each deal, from an opportunities export (ingest.deals): the
+    # outcome and stage the notes may not carry, won deals included, and when the deal
+    # entered its current stage (what "stuck" is measured from).
+    db["deals"].create(
+        {
+            "deal": str,
+            "name": str,
+            "account": str,
+            "amount": float,
+            "stage": str,
+            "outcome": str,  # won | lost | open
+            "created": str,  # ISO date the deal was opened
+            "close_date": str,  # ISO date it closed (or is expected to)
+            "stage_since": str,  # ISO date it entered its current stage
+            "loss_reason": str,  # the picklist value or text a rep chose in the CRM
+            "competitor": str,
+            "source_id": int,
+            "line": int,
+            "updated_at": str,
+        },
+        pk="deal",
+    )
+    # A person's say on which content answers a theme: "link" makes the asset count as
+    # answering it, "unlink" takes it out of the theme's matches. Keyed by the stable
+    # theme id, so it holds across re-analyses.
+    db["asset_links"].create(
+        {"theme_id": int, "asset_id": str, "action": str, "at": str, "who": str},
+        pk=("theme_id", "asset_id"),
+    )
+    # an asset a person marked outdated: it still answers, but only weakly
+    db["asset_marks"].create(
+        {"asset_id": str, "outdated": int, "reason": str, "at": str, "who": str},
+        pk="asset_id",
+    )
+    # clusters: what the automatic match alone said, and the three-way content status
+    # after people's links and marks (none | weak | covered)
+    db["clusters"].add_column("auto_coverage", float)
+    db["clusters"].add_column("auto_asset_id", str)
+    db["clusters"].add_column("content_status", str)
+    # the content plan: one item per theme someone decided to act on
+    db["plan_items"].create(
+        {
+            "id": int,
+            "theme_id": int,
+            "label": str,  # the theme's name when it was planned
+            "status": str,  # backlog | planned | in progress | published | won't do
+            "owner": str,
+            "quarter": str,  # target quarter, 2026Q3
+            "format": str,  # faq | battlecard | case study | comparison page | how-to | ...
+            "comment": str,
+            "asset_id": str,  # what published it
+            "created_at": str,
+            "updated_at": str,
+            "published_at": str,  # ISO date it was marked published
+            "who": str,
+        },
+        pk="id",
+    )
+    db["plan_items"].create_index(["theme_id"])
+    # workspace settings a team changes rarely (stuck_days...), as text
+    db["settings"].create({"key": str, "value": str}, pk="key")
+    # every change to a plan item, for "what was planned last quarter and what happened"
+    db["plan_events"].create(
+        {
+            "id": int,
+            "item_id": int,
+            "at": str,
+            "who": str,
+            "field": str,
+            "old": str,
+            "new": str,
+        },
+        pk="id",
+    )
+
+
 # what note_originals keeps of a note stored as its mentions (all but the mention fields)
 _ORIGINAL_FIELDS = (
     "note_id", "text", "kind", "date", "deal", "account", "amount", "stage", "outcome",
@@ -381,6 +459,15 @@ class Store:
 
     def sources(self) -> list[dict]:
         return list(self.db["sources"].rows_where(order_by="id"))
+
+    # -- settings --------------------------------------------------------
+
+    def setting(self, key: str, default: str | None = None) -> str | None:
+        row = self.db.execute("select value from settings where key = ?", [key]).fetchone()
+        return row[0] if row else default
+
+    def set_setting(self, key: str, value: str) -> None:
+        self.db["settings"].upsert({"key": key, "value": str(value)}, pk="key")
 
     # -- notes -----------------------------------------------------------
 
