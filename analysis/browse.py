@@ -154,9 +154,10 @@ class ThemeRow:
     recent: int  # notes in the last TREND_DAYS
     before: int  # notes in the TREND_DAYS before those
     coverage: float | None
-    status: str  # gap | partial | covered | "" for the unclustered row
+    status: str  # no content | weak | covered (analysis.overrides) | "" for the unclustered row
     score: float | None
     renamed: bool = False
+    is_gap: bool = False  # coverage below the gap threshold
 
     @property
     def trend(self) -> float | None:
@@ -400,8 +401,11 @@ def theme_table(
             recent=recent.get(cid_, (0, 0))[0],
             before=recent.get(cid_, (0, 0))[1],
             coverage=c["coverage"] if c else None,
-            status=status_of(c["coverage"], bool(c["is_gap"])) if c else "",
+            status=status_of(c["coverage"], bool(c["is_gap"]), c.get("content_status"))
+            if c
+            else "",
             score=c["score"] if c else None,
+            is_gap=bool(c and c["is_gap"]),
             # a merge pins the target's own name: only a different name reads as renamed
             renamed=bool(c and c["renamed_at"] and c["label"] != c["auto_label"]),
         )
@@ -627,7 +631,9 @@ def theme_detail(
         accounts=accounts,
         amount=amount,
         coverage=c["coverage"],
-        status=status_of(c["coverage"], bool(c["is_gap"])) if c["coverage"] is not None else "",
+        status=status_of(c["coverage"], bool(c["is_gap"]), c.get("content_status"))
+        if c["coverage"] is not None
+        else "",
         score=c["score"],
         score_parts=json.loads(c["score_parts"] or "{}"),
         kinds=kinds,
@@ -848,7 +854,7 @@ def nearest_themes(
                 cluster_id=c["cluster_id"],
                 label=c["label"],
                 similarity=float(sims[j]),
-                status=status_of(c["coverage"], bool(c["is_gap"])),
+                status=status_of(c["coverage"], bool(c["is_gap"]), c.get("content_status")),
                 asset_id=c["best_asset_id"],
                 asset_title=asset[0] if asset else None,
                 asset_url=asset[1] if asset else None,

@@ -26,6 +26,7 @@ from analysis.browse import load_facts
 from analysis.coverage import DEFAULT_GAP_THRESHOLD, match_cluster
 from analysis.embed import Embedder, SentenceTransformerEmbedder, embed_texts
 from analysis.label import name_clusters, representative, scrub
+from analysis.overrides import apply_overrides
 from analysis.score import deal_values, demand_of, recent_cutoff, score_all
 from analysis.themes import (
     Curation,
@@ -466,6 +467,8 @@ def _save_themes(
                 "last_date": dates[-1] if dates else None,
                 "recent_share": demand.recent_share,
                 "coverage": part.coverage,
+                "auto_coverage": part.coverage,
+                "auto_asset_id": inp.asset_ids[best.asset_index] if best else None,
                 "best_asset_id": inp.asset_ids[best.asset_index] if best else None,
                 "best_passage_id": inp.passages[best.passage_index]["id"] if best else None,
                 "best_similarity": best.similarity if best else None,
@@ -513,7 +516,9 @@ def _save_themes(
     check()
     report(Progress("saving", 0, 1))
     store.save_results(run_id, cluster_rows, assignment_rows, coverage_rows)
-    return sum(r["is_gap"] for r in cluster_rows)
+    # people's links and outdated marks, kept by theme id, hold for the new run too
+    standing = apply_overrides(store, run_id)
+    return sum(t.is_gap for t in standing.values())
 
 
 def names_of(notes: list[dict]) -> list[str]:

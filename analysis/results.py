@@ -104,7 +104,7 @@ def gap_rows(store: Store, run_id: int | None = None, only_gaps: bool = False) -
                 "recent_share": round(c["recent_share"] or 0.0, 3),
                 "coverage": round(c["coverage"], 3),
                 "is_gap": bool(c["is_gap"]),
-                "status": status_of(c["coverage"], bool(c["is_gap"])),
+                "status": status_of(c["coverage"], bool(c["is_gap"]), c["content_status"]),
                 "best_asset_id": c["best_asset_id"],
                 "best_asset_title": titles.get(c["best_asset_id"]),
                 "best_passage": passages.get(c["best_passage_id"]),
@@ -124,11 +124,18 @@ def _demand_fields(c: dict) -> dict:
     return {k: c[k] for k in ("cluster_id", "label", "size", "deals", "accounts", "amount")}
 
 
-def status_of(coverage: float, is_gap: bool) -> str:
-    """gap, partial or covered: what the screens and the gap rows call a theme."""
-    if is_gap:
-        return "gap"
-    return "covered" if coverage >= COVERED_AT else "partial"
+def status_of(coverage: float, is_gap: bool, content_status: str | None = None) -> str:
+    """no content, weak or covered: what the screens and the gap rows call a theme.
+
+    ``content_status`` is what ``analysis.overrides`` worked out with people's links and
+    outdated marks; a run saved before those existed is read from its coverage alone.
+    """
+    if content_status is None:
+        if is_gap:
+            content_status = "none"
+        else:
+            content_status = "covered" if coverage >= COVERED_AT else "weak"
+    return {"none": "no content"}.get(content_status, content_status)
 
 
 def assignment_rows(store: Store, run_id: int | None = None) -> list[dict]:

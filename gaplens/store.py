@@ -354,6 +354,7 @@ def _planning(db: sqlite_utils.Database) -> None:
     db["clusters"].add_column("auto_coverage", float)
     db["clusters"].add_column("auto_asset_id", str)
     db["clusters"].add_column("content_status", str)
+    db.execute("update clusters set auto_coverage = coverage, auto_asset_id = best_asset_id")
     # the content plan: one item per theme someone decided to act on
     db["plan_items"].create(
         {

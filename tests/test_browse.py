@@ -150,7 +150,8 @@ def test_theme_table_counts_each_deal_once(tiny):
     # last 90 days before 2026-06-25 hold n3; the 90 before hold n1 and n2
     assert (sso.recent, sso.before) == (1, 2) and sso.trend == pytest.approx(-0.5)
     assert price.trend is None and price.recent == 2
-    assert (sso.status, price.status) == ("covered", "gap")
+    assert (sso.status, price.status) == ("covered", "no content")
+    assert (sso.is_gap, price.is_gap) == (False, True)
     assert table.total_notes == 6
 
 

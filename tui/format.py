@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 
 BLOCKS = "▁▂▃▄▅▆▇█"
-STATUS_STYLE = {"gap": "bold red", "partial": "yellow", "covered": "green"}
+STATUS_STYLE = {"no content": "bold red", "weak": "yellow", "covered": "green"}
 
 
 def money(value: float | None) -> str:

@@ -241,7 +241,7 @@ class SuggestionDialog(ModalScreen[int | None]):
             head.append_text(status_text(best.status))
             head.append(")")
             parts.append(head)
-            if best.asset_title and best.status != "gap":
+            if best.asset_title and best.status != "no content":
                 send = Text("\nSend the prospect: ", style="bold")
                 send.append(best.asset_title, style="bold green")
                 send.append(f"  (covers the theme {percent(best.coverage)})")

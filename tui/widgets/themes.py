@@ -43,9 +43,9 @@ COLUMNS = [
 ]
 # Fixed widths (room for the sort arrow): the table is drawn the same way before and
 # after it has measured its rows, which it does only when idle.
-WIDTHS = {"label": 40, "trend": 14, "status": 8}
+WIDTHS = {"label": 40, "trend": 14, "status": 10}
 TYPING_PAUSE = 0.15  # seconds without a key before a search box queries
-STATUS_ORDER = {"gap": 0, "partial": 1, "covered": 2, "": 3}
+STATUS_ORDER = {"no content": 0, "weak": 1, "covered": 2, "": 3}
 KIND_OPTIONS = [(label.capitalize(), kind) for kind, label in KIND_LABELS.items()]
 
 
@@ -167,7 +167,7 @@ class ThemesPane(Vertical):
             self.selected = None
             self.query_one("#theme-detail").show(None, "No theme matches the filters.")
         themes = sum(1 for r in data.rows if r.cluster_id != UNCLUSTERED)
-        gaps = sum(1 for r in data.rows if r.status == "gap")
+        gaps = sum(1 for r in data.rows if r.is_gap)
         status = Text(f"{themes} themes · ")
         status.append(f"{gaps} gaps", style="bold red" if gaps else "")
         status.append(f" · {data.total_notes} notes")
