@@ -16,8 +16,8 @@ How each part is chosen:
 - **Quotes.** The theme's most representative notes (as the analysis ranked
   them), at most one per account while others remain, then by deal value.
 - **What the closest content misses.** The theme's keywords its text never uses.
-- **Format**, first rule that holds: one competitor named in at least
-  ``BATTLECARD_SHARE`` of the notes: a battlecard; two or more named in at least
+- **Format**, first rule that holds: one competitor named (in the note's text)
+  in at least ``BATTLECARD_SHARE`` of the notes: a battlecard; two or more named in at least
   ``COMPARISON_SHARE`` each: a comparison page; loss reasons or lost deals at
   least ``PROOF_SHARE``: a case study (proof); how-to words ("set up",
   "configure", "integrate"...) in at least ``HOWTO_SHARE``: a how-to; else an
@@ -70,6 +70,12 @@ _REPORTED = re.compile(
 _AUX = {
     "can", "could", "will", "would", "is", "are", "was", "were", "does", "do", "did",
     "has", "have", "should", "must", "may",
+}  # fmt: skip
+_VERBS = {
+    "need", "have", "want", "get", "use", "support", "offer", "allow", "integrate", "work",
+    "handle", "provide", "sign", "store", "keep", "let", "require", "charge", "include",
+    "learn", "send", "sync", "show", "train", "retain", "share", "log", "cover", "expose",
+    "encrypt", "block", "enforce", "move", "migrate", "import", "export", "run", "host",
 }  # fmt: skip
 _PRONOUN = {"we": "you", "our": "your", "us": "you", "they": "we", "their": "our", "them": "us"}
 
@@ -144,6 +150,14 @@ def as_question(sentence: str) -> str | None:
                 return f"{verb.capitalize()} {' '.join(subject)} {' '.join(tail)}?".replace(
                     " ?", "?"
                 )
+        # "if we need a PS package" -> "Do we need...", "if the bot learns" -> "Does the bot learn"
+        for i, w in enumerate(words[1:4], 1):
+            low = w.lower()
+            if low in _VERBS:
+                return f"Do {' '.join(words)}?"
+            base = next((low[:-k] for k in (1, 2) if low[:-k] in _VERBS), None)
+            if low.endswith("s") and base:
+                return f"Does {' '.join([*words[:i], base, *words[i + 1 :]])}?"
         return f"Is it true that {' '.join(words)}?"
     if word == "about":
         return f"What about {' '.join(words)}?"
@@ -177,6 +191,19 @@ def pick_question(
         asked += found
     if best:
         return best[2], best[3], asked
+    # nothing asked in so many words (objections, loss reasons): the statement that says
+    # the theme best, as what a rep has to answer
+    said = max(
+        (
+            (_overlap(s, keywords), -rank, s, note_id)
+            for rank, (note_id, text) in enumerate(notes)
+            for s in sentences(text)
+            if 4 <= len(s.split()) <= 30
+        ),
+        default=None,
+    )
+    if said and said[0]:
+        return f'How do we answer "{said[2].rstrip(" .")}"?', said[3], asked
     topic = " and ".join(p.strip() for p in label.split("/") if p.strip()) or label
     return f"What should we know about {topic}?", None, asked
 
@@ -190,8 +217,7 @@ def suggest_format(
     kinds: dict[str, int],
     competitors: list[tuple[str, int]],
     howto_notes: int,
-    lost_deals: int = 0,
-    deals: int = 0,
+    asked: int = 0,
 ) -> Suggestion:
     """The kind of content that would answer the theme, with why."""
     if notes == 0:
@@ -214,23 +240,22 @@ def suggest_format(
             "comparison page", f"prospects compare us with several competitors here: {names}"
         )
     losses = kinds.get("loss-reason", 0)
-    if losses / notes >= PROOF_SHARE or (deals and lost_deals / deals >= PROOF_SHARE):
-        why = (
-            f"{losses} of {notes} notes are loss reasons"
-            if losses / notes >= PROOF_SHARE
-            else f"{lost_deals} of {deals} deals raising it were lost"
+    if losses / notes >= PROOF_SHARE:
+        return Suggestion(
+            "case study",
+            f"{losses} of {notes} notes are loss reasons: a customer who had the same doubt "
+            "is the proof",
         )
-        return Suggestion("case study", f"{why}: a customer who had the same doubt is the proof")
     if howto_notes / notes >= HOWTO_SHARE:
         return Suggestion(
             "how-to",
             f"{howto_notes} of {notes} notes ask how to set up, connect or move something",
         )
-    questions = kinds.get("question", 0) + kinds.get("call-note", 0)
+    top = named[0][1] if named else 0
     return Suggestion(
         "faq entry",
-        f"{questions} of {notes} notes are questions or call notes asking for a fact; "
-        "a short, findable answer fits",
+        f"{asked} of {notes} notes ask it outright, no competitor is named in more than "
+        f"{top} and {losses} are loss reasons: a short answer prospects and reps can find fits",
     )
 
 
@@ -247,6 +272,8 @@ def suggest_stage(stages: dict[str, int]) -> Suggestion:
     per: Counter = Counter()
     named: dict[str, Counter] = {}
     for stage, n in stages.items():
+        if "closed" in stage.lower():  # a loss reason's stage says when it ended, not asked
+            continue
         f = funnel_of(stage)
         if f:
             per[f] += n
@@ -309,6 +336,10 @@ def gap_brief(
     whole = {r["parent_id"] or r["note_id"] for r in members}
     kinds = Counter()
     stages = Counter()
+    # a competitor counts for the format where the note itself names it: the field on a
+    # note only says the deal has a competitor, not that this note is about it
+    names = {c: re.compile(rf"\b{re.escape(c)}\b", re.I) for c, _ in impact.competitors}
+    named = Counter()
     seen = set()
     howto = 0
     for r in members:
@@ -320,13 +351,13 @@ def gap_brief(
         if r["stage"]:
             stages[r["stage"]] += 1
         howto += bool(HOWTO.search(r["text"]))
+        named.update(c for c, pattern in names.items() if pattern.search(r["text"]))
     fmt = suggest_format(
         notes=len(whole),
         kinds=dict(kinds),
-        competitors=list(getattr(impact, "competitors", ()) or ()),
+        competitors=named.most_common(),
         howto_notes=howto,
-        lost_deals=getattr(impact, "lost_deals", 0) or 0,
-        deals=getattr(impact, "deals", 0) or 0,
+        asked=asked,
     )
     return GapBrief(
         theme_id=theme_id,

@@ -22,7 +22,17 @@ from analysis.brief import (
             "asked whether agents can reply in English and have it translated",
             "Can agents reply in English and have it translated?",
         ),
-        ("IT asked if our bot learns from chats", "Is it true that your bot learns from chats?"),
+        ("IT asked if our bot learns from chats", "Does your bot learn from chats?"),
+        ("asked if they need a PS package", "Do we need a PS package?"),
+        ("asked if the widget is fast enough", "Is the widget fast enough?"),
+        (
+            "asked if Orbitly, unlike Zentrix, hosts in Frankfurt",
+            "Does Orbitly, unlike Zentrix, host in Frankfurt?",
+        ),
+        (
+            "asked if the Frankfurt region option really exists",
+            "Is it true that the Frankfurt region option really exists?",
+        ),
         ("Dana asked how long setup takes - she has 3 weeks", "How long setup takes?"),
         ("asked about HIPAA and a signed BAA", "What about HIPAA and a signed BAA?"),
         ("They want to know whether we can sign a BAA", "Can you sign a BAA?"),
@@ -43,10 +53,16 @@ def test_pick_question_prefers_the_themes_words_then_representative_notes():
     ]
     question, source, asked = pick_question(notes, ("baa", "phi", "hipaa"), "BAA / PHI")
     # n2 and n3 both use two keywords; n2 is the more representative (ranked first)
-    assert (question, source) == ("Is it true that you sign a BAA for PHI?", "n2")
+    assert (question, source) == ("Do you sign a BAA for PHI?", "n2")
     assert asked == 2  # n1 asks with none of the theme's words, n4 asks nothing
-    # no question anywhere: the label is phrased as one
-    assert pick_question([("n4", "HIPAA is a must.")], ("hipaa",), "BAA / PHI")[:2] == (
+    # no question anywhere: the statement that says the theme best, as what to answer
+    said = [("n5", "Great call overall."), ("n4", "Clinic group. HIPAA is a must for them.")]
+    assert pick_question(said, ("hipaa",), "BAA / PHI")[:2] == (
+        'How do we answer "HIPAA is a must for them"?',
+        "n4",
+    )
+    # nothing in the theme's words at all: the label is phrased as one
+    assert pick_question([("n5", "Great call overall.")], ("hipaa",), "BAA / PHI")[:2] == (
         "What should we know about BAA and PHI?",
         None,
     )
@@ -62,13 +78,13 @@ def test_suggest_format_rules_in_order():
         notes=20, kinds={"loss-reason": 9, "objection": 11}, competitors=[], howto_notes=0
     )
     assert proof.value == "case study" and proof.reason.startswith("9 of 20 notes are loss reasons")
-    lost = suggest_format(**base, competitors=[], lost_deals=5, deals=10)
-    assert lost.value == "case study" and "5 of 10 deals raising it were lost" in lost.reason
     howto = suggest_format(notes=20, kinds={"question": 20}, competitors=[], howto_notes=6)
     assert howto.value == "how-to" and howto.reason.startswith("6 of 20 notes")
-    faq = suggest_format(notes=20, kinds={"question": 12, "objection": 8}, competitors=[],
-                         howto_notes=5)  # fmt: skip
-    assert faq.value == "faq entry" and faq.reason.startswith("12 of 20")
+    faq = suggest_format(notes=20, kinds={"question": 12, "loss-reason": 2}, howto_notes=5,
+                         competitors=[("Zentrix", 3)], asked=11)  # fmt: skip
+    assert faq.value == "faq entry"
+    assert faq.reason.startswith("11 of 20 notes ask it outright, no competitor is named in more ")
+    assert "than 3 and 2 are loss reasons" in faq.reason
 
 
 def test_suggest_stage_counts_notes_by_funnel():
