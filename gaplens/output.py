@@ -89,6 +89,28 @@ def _cell(field: str, value) -> str:
     return str(value)
 
 
+def money(value: float | None) -> str:
+    """$1.2M, $340k, $900, or an en dash for nothing."""
+    if not value:
+        return "–"
+    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if abs(value) >= size:
+            short = value / size
+            return f"${short:.1f}{suffix}" if short < 10 else f"${short:.0f}{suffix}"
+    return f"${value:.0f}"
+
+
+def rate(value: float | None, n: int) -> str:
+    """A win rate with the number of closed deals it stands on: '38% (n=21)', '– (n=0)'."""
+    return f"{'–' if value is None else f'{value:.0%}'} (n={n})"
+
+
+def sparkline(counts: Sequence[int]) -> str:
+    """One block per count, scaled to the largest (all lowest when every count is 0)."""
+    blocks, top = "▁▂▃▄▅▆▇█", max(counts, default=0) or 1
+    return "".join(blocks[round(c / top * (len(blocks) - 1))] for c in counts)
+
+
 def write(text: str, out: str | None) -> None:
     if out:
         Path(out).parent.mkdir(parents=True, exist_ok=True)

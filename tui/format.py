@@ -4,19 +4,10 @@ from __future__ import annotations
 
 from rich.text import Text
 
+from gaplens.output import money  # noqa: F401  (the screens format money as the CLI does)
+
 BLOCKS = "▁▂▃▄▅▆▇█"
 STATUS_STYLE = {"no content": "bold red", "weak": "yellow", "covered": "green"}
-
-
-def money(value: float | None) -> str:
-    """$1.2M, $340k, $900, or an en dash for nothing."""
-    if not value:
-        return "–"
-    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if abs(value) >= size:
-            short = value / size
-            return f"${short:.1f}{suffix}" if short < 10 else f"${short:.0f}{suffix}"
-    return f"${value:.0f}"
 
 
 def sparkline(counts: tuple[int, ...] | list[int]) -> str:
