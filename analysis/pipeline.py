@@ -268,6 +268,45 @@ def rebuild_run(
         raise
 
 
+@dataclass(frozen=True)
+class ContentRematch:
+    """What matching the themes against the content again changed."""
+
+    run_id: int
+    changed: list[tuple[int, str, str, str]]  # (theme, label, status before, status after)
+    gaps_before: int
+    gaps_after: int
+
+
+def rematch_content(store: Store, embedder: Embedder | None = None) -> ContentRematch:
+    """Match the current themes against the content as it is now (after an asset import).
+
+    The themes and their notes stay as they are; coverage, gap flags, scores and
+    statuses are worked out again in a new run (kind "curation"), so new content
+    shows at once which gaps it closes without a full analysis.
+    """
+    previous = store.latest_run()
+    if previous is None:
+        raise NothingToAnalyze("no analysis yet: run 'gaplens analyze' first")
+    before = {c["cluster_id"]: c for c in store.clusters(previous["id"])}
+    run_id = rebuild_run(store, {}, action="content", embedder=embedder)
+    after = store.clusters(run_id)
+    changed = [
+        (c["cluster_id"], c["label"], before[c["cluster_id"]]["content_status"] or "",
+         c["content_status"] or "")
+        for c in after
+        if c["cluster_id"] in before
+        and (before[c["cluster_id"]]["content_status"], before[c["cluster_id"]]["is_gap"])
+        != (c["content_status"], c["is_gap"])
+    ]  # fmt: skip
+    return ContentRematch(
+        run_id=run_id,
+        changed=changed,
+        gaps_before=sum(c["is_gap"] for c in before.values()),
+        gaps_after=sum(c["is_gap"] for c in after),
+    )
+
+
 def _embedder_for(model: str) -> SentenceTransformerEmbedder:
     """The embedder a run was made with (loaded only if something is not in the cache)."""
     return SentenceTransformerEmbedder(
@@ -587,5 +626,6 @@ __all__ = [
     "rebuild_run",
     "NothingToAnalyze",
     "Progress",
+    "rematch_content",
     "run_analysis",
 ]

@@ -338,7 +338,8 @@ def publish_proposals(store: Store) -> list[Proposal]:
         if item.status == "backlog" or c is None or c["is_gap"] or not c["best_asset_id"]:
             continue
         asset = assets.get(c["best_asset_id"])
-        if asset is None or (asset["created_at"] or "") <= item.created_at:
+        # imported since the item was made (timestamps are to the second: the same second counts)
+        if asset is None or (asset["created_at"] or "") < item.created_at:
             continue
         out.append(
             Proposal(
