@@ -73,6 +73,7 @@ def core_errors(fn):
         from analysis.embed import ModelError
         from analysis.incremental import ModelMismatch
         from analysis.pipeline import NothingToAnalyze
+        from analysis.plan import PlanError
         from analysis.results import NoAnalysis
         from ingest import IngestError
 
@@ -85,6 +86,7 @@ def core_errors(fn):
             NoAnalysis,
             CurationError,
             ModelMismatch,
+            PlanError,
         ) as exc:
             raise click.ClickException(str(exc)) from None
 
@@ -349,7 +351,29 @@ def ingest_assets(ctx: Context, paths, fmt, dry_run) -> None:
 
     with _progress("importing") as bar:
         summaries = import_assets(ctx.store, list(paths), on_progress=bar, fmt=fmt)
-    sys.exit(_print_summaries(summaries, "assets"))
+    code = _print_summaries(summaries, "assets")
+    if any(s.added for s in summaries) and ctx.store.latest_run():
+        _rematch(ctx.store)
+    sys.exit(code)
+
+
+def _rematch(store) -> None:
+    """New content: match the themes against it now and say which gaps it closed."""
+    from analysis.overrides import status_text
+    from analysis.pipeline import rematch_content
+    from analysis.plan import publish_proposals
+
+    with _progress("matching themes to the new content") as bar:
+        bar("matching", 0, None)
+        result = rematch_content(store)
+    click.echo(f"gaps: {result.gaps_before} -> {result.gaps_after}")
+    for _, label, was, now in result.changed:
+        click.echo(f"  {label}: {status_text(was)} -> {status_text(now)}")
+    for p in publish_proposals(store):
+        click.echo(
+            f"plan item {p.item.id} ({p.item.label}) looks published: {p.reason}. "
+            f"Mark it: gaplens plan publish {p.item.id} --asset {p.asset_id}"
+        )
 
 
 def _preview_assets(ctx: Context, paths: list[str], fmt: str | None) -> int:
@@ -382,6 +406,77 @@ def _preview_assets(ctx: Context, paths: list[str], fmt: str | None) -> int:
         for r in p.rejects[:5]:
             where = f"line {r.line}" if r.line else "file"
             click.secho(f"  would reject {where}: {r.reason}", fg="yellow", err=True)
+    click.echo("dry run: nothing was written")
+    return 1 if any(p.error for p in previews) else 0
+
+
+@ingest.command("deals")
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option(
+    "--stage",
+    "stages",
+    multiple=True,
+    metavar="VALUE=OUTCOME",
+    help="What a deal stage value means: won, lost or open, e.g. --stage 158829339=lost "
+    "for a HubSpot custom pipeline's stage id. Repeatable.",
+)
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Read and parse, write nothing: show which column fills each field, the first "
+    "deals and the rows that would be rejected.",
+)
+@pass_ctx
+@core_errors
+def ingest_deals(ctx: Context, paths, stages, dry_run) -> None:
+    """Import deal facts from a CRM opportunities export (CSV, JSON, JSONL or folders).
+
+    One row per deal: id, name, account, amount, stage, outcome (won, lost or open;
+    from the stage when the export has no outcome column), created, close date,
+    when it entered its current stage, loss reason and competitor, recognised by
+    their column names (Salesforce reports, HubSpot deals). Gives won deals and
+    stuck deals to the revenue a theme touches. Re-importing adds nothing; a newer
+    export updates the deals it changed. Rows that cannot be used are kept with
+    their reason (see `gaplens rejects`).
+    """
+    from ingest.deals import import_deals
+
+    if dry_run:
+        sys.exit(_preview_deals(ctx, list(paths), list(stages)))
+    with _progress("importing") as bar:
+        summaries = import_deals(ctx.store, list(paths), stages=list(stages), on_progress=bar)
+    sys.exit(_print_summaries(summaries, "deals"))
+
+
+def _preview_deals(ctx: Context, paths: list[str], stages: list[str]) -> int:
+    """Print what importing these exports would do, file by file; the exit code an
+    import would have."""
+    from ingest.deals import preview_deals
+
+    previews = preview_deals(paths, stages=stages, workspace=resolve_db_path(ctx.db_path))
+    for p in previews:
+        if p.error:
+            click.secho(f"error: {p.error}", fg="red", err=True)
+            continue
+        click.echo(f"{p.file}: {p.format}")
+        width = max((len(f) for f, _ in p.mapping), default=0)
+        for field, source in p.mapping:
+            click.echo(f"  {field.ljust(width)} \u2190 {source}")
+        if p.unused:
+            click.echo(f"  not used: {', '.join(p.unused)}")
+        shown = f"; the first {len(p.deals)}" if p.total > len(p.deals) else ""
+        click.echo(f"  {p.total} deal{'s' * (p.total != 1)} would be imported{shown}:")
+        for d in p.deals:
+            amount = "" if d.amount is None else f"{d.amount:,.2f}".removesuffix(".00")
+            stage = f"{d.stage} ({d.outcome})" if d.stage else d.outcome
+            since = f"since {d.stage_since}" if d.stage_since else ""
+            facts = [d.deal, d.name, d.account, amount, stage, since, d.close_date]
+            click.echo("    " + " | ".join(f or "-" for f in facts))
+        if p.rejects:
+            n = len(p.rejects)
+            click.echo(f"  {n} row{'s' * (n != 1)} would be rejected:")
+            for r in p.rejects[:5]:
+                click.echo(f"    {'line ' + str(r.line) if r.line else 'file'}: {r.reason}")
     click.echo("dry run: nothing was written")
     return 1 if any(p.error for p in previews) else 0
 
@@ -876,6 +971,140 @@ def gaps(ctx: Context, fmt, out, show_all, limit) -> None:
     )
 
 
+TREND_FIELDS = [
+    "quarter",
+    "previous_quarter",
+    "theme_id",
+    "label",
+    "status",
+    "previous",
+    "this",
+    "previous_share",
+    "share",
+    "change",
+    "p_value",
+    "reason",
+    "fired",
+    "change_p",
+    "trend_p",
+    "first_quarter",
+    "counts",
+    "previous_total",
+    "total",
+    "partial",
+    "through",
+]
+
+
+@cli.command()
+@output_options()
+@click.option(
+    "--quarter", help="The quarter to report, e.g. 2026Q3 (default: the newest with notes)."
+)
+@click.option(
+    "--window",
+    type=click.IntRange(2, 40),
+    default=6,
+    show_default=True,
+    help="Quarters of history per theme, the reported one last.",
+)
+@pass_ctx
+@core_errors
+def trends(ctx: Context, fmt, out, quarter, window) -> None:
+    """Which themes rose, fell or appeared in a quarter, against the quarter before
+    and over the last four.
+
+    A theme is rising or falling only when its share of the quarter's notes moved
+    more than chance moves it at that volume, so a busier quarter does not lift
+    every theme: against the quarter before (an exact binomial test) or over the
+    last four quarters (a Cochran-Armitage trend test), each at p < 0.025 so that
+    together they flag a theme whose share holds still 5% of the time. New: no
+    note before the quarter and at least 3 in it; quiet: under 3 notes a quarter.
+    """
+    from analysis.trends import ALPHA, QUIET_BELOW, TREND_SPAN, theme_trends
+    from gaplens.output import sparkline
+
+    try:
+        report = theme_trends(ctx.store, quarter, window=window)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    rows = []
+    for t in report.themes:
+        change = t.change
+        rows.append(
+            {
+                "quarter": report.quarter,
+                "previous_quarter": report.previous,
+                "theme_id": t.theme_id,
+                "label": t.label,
+                "status": t.status,
+                "previous": t.previous,
+                "this": t.this,
+                "previous_share": round(t.previous_share, 4),
+                "share": round(t.share, 4),
+                "change": None if change is None else round(change, 3),
+                "p_value": None if t.p_value is None else float(f"{t.p_value:.4g}"),
+                "reason": t.reason,
+                "fired": list(t.fired),
+                "change_p": None if t.change_p is None else float(f"{t.change_p:.4g}"),
+                "trend_p": None if t.trend_p is None else float(f"{t.trend_p:.4g}"),
+                "first_quarter": t.first_quarter,
+                "counts": dict(t.counts),
+                "previous_total": report.previous_total,
+                "total": report.total,
+                "partial": report.partial,
+                "through": report.through,
+                # the table's own cells
+                "spark": sparkline([n for _, n in t.counts]),
+                "shares": f"{t.previous_share:.1%} → {t.share:.1%}",
+            }
+        )
+    if fmt != "table":
+        return _emit(rows, fmt, out, TREND_FIELDS, [])
+
+    def moved(t) -> str:
+        if t.fired == ("trend",):
+            return f"{t.previous} → {t.this}, {len(report.span)}-quarter trend"
+        return f"{t.previous} → {t.this}"
+
+    flagged = [
+        f"{what}: " + ", ".join(f"{t.label} ({moved(t)})" for t in themes)
+        for what, themes in (
+            ("new", report.new),
+            ("rising", report.rising),
+            ("falling", report.falling),
+        )
+        if themes
+    ]
+    lines = [
+        f"{report.quarter} vs {report.previous}: {report.total} notes vs {report.previous_total}",
+        "; ".join(flagged) or "no new theme, and none rose or fell by more than chance",
+    ]
+    if report.partial:
+        lines.append(
+            f"{report.quarter} is not over in the data: its notes run to {report.through} "
+            "(shares are compared, so fewer notes alone do not make a theme fall)"
+        )
+    columns = [
+        ("label", "theme"),
+        ("spark", f"{report.quarters[0]}–{report.quarters[-1]}"),
+        ("previous", report.previous),
+        ("this", report.quarter),
+        ("shares", "share of notes"),
+        ("status", "status"),
+        ("reason", "why"),
+    ]
+    after = (
+        "\nrising/falling: the share moved more than chance would at that volume, against "
+        f"the quarter before (exact binomial test) or over the last {TREND_SPAN} quarters "
+        f"(Cochran-Armitage trend test), each at p < {ALPHA / 2:g}, so together they flag "
+        f"a theme whose share holds still {ALPHA:.0%} of the time; quiet: under "
+        f"{QUIET_BELOW} notes a quarter.\n"
+    )
+    table = render_table(rows, columns, width=_width())
+    write("\n".join(lines) + "\n\n" + table + after, out)
+
+
 @cli.command()
 @click.argument("what", type=click.Choice(["assignments", "clusters", "gaps", "notes"]))
 @output_options(default="csv")
@@ -990,6 +1219,426 @@ def status(ctx: Context, fmt, out) -> None:
     write("\n".join(lines) + "\n", out)
 
 
+# -- content planning: coverage people control, briefs, impact, the plan ----------
+
+
+@cli.group()
+def content() -> None:
+    """Say which content answers which theme, and which content is outdated.
+
+    \b
+    A link or unlink overrides the automatic match for one theme; an outdated
+    mark makes an asset count only half for every theme. Both hold across
+    re-analyses, and each theme's status (no content, weak, covered) updates at once.
+      gaplens content link 12 A-004        # A-004 answers theme 12
+      gaplens content unlink 12 A-007      # A-007 does not, however close it reads
+      gaplens content reset 12 A-007       # back to the automatic match
+      gaplens content outdated A-013 --reason "2024 prices"
+    """
+
+
+@content.command("link")
+@click.argument("theme_id", type=int)
+@click.argument("asset_id")
+@pass_ctx
+@core_errors
+def content_link(ctx: Context, theme_id, asset_id) -> None:
+    """Say ASSET_ID answers theme THEME_ID (counts as covering it)."""
+    from analysis.overrides import set_link
+
+    click.echo(set_link(ctx.store, theme_id, asset_id, "link").summary)
+
+
+@content.command("unlink")
+@click.argument("theme_id", type=int)
+@click.argument("asset_id")
+@pass_ctx
+@core_errors
+def content_unlink(ctx: Context, theme_id, asset_id) -> None:
+    """Say ASSET_ID does not answer theme THEME_ID (taken out of its matches)."""
+    from analysis.overrides import set_link
+
+    click.echo(set_link(ctx.store, theme_id, asset_id, "unlink").summary)
+
+
+@content.command("reset")
+@click.argument("theme_id", type=int)
+@click.argument("asset_id")
+@pass_ctx
+@core_errors
+def content_reset(ctx: Context, theme_id, asset_id) -> None:
+    """Forget a link or unlink: the automatic match decides again."""
+    from analysis.overrides import set_link
+
+    click.echo(set_link(ctx.store, theme_id, asset_id, None).summary)
+
+
+@content.command("outdated")
+@click.argument("asset_id")
+@click.option("--reason", help="Why it is outdated (shown beside it).")
+@click.option("--undo", is_flag=True, help="Mark it up to date again.")
+@pass_ctx
+@core_errors
+def content_outdated(ctx: Context, asset_id, reason, undo) -> None:
+    """Mark ASSET_ID outdated: it answers its themes only weakly until refreshed."""
+    from analysis.overrides import mark_outdated
+
+    click.echo(mark_outdated(ctx.store, asset_id, not undo, reason).summary)
+
+
+@content.command("links")
+@output_options()
+@pass_ctx
+@core_errors
+def content_links(ctx: Context, fmt, out) -> None:
+    """Every link and unlink people made, and every asset marked outdated."""
+    from dataclasses import asdict
+
+    from analysis.overrides import link_rows, outdated_assets
+
+    rows = [
+        {**asdict(r), "label": r.label or "(not in the current analysis)"}
+        for r in link_rows(ctx.store)
+    ]
+    titles = ctx.store.asset_titles()
+    rows += [
+        {"theme_id": None, "label": "", "asset_id": a, "title": titles.get(a),
+         "action": "outdated" + (f": {why}" if why else ""), "at": None, "who": None}
+        for a, why in outdated_assets(ctx.store).items()
+    ]  # fmt: skip
+    fields = ["theme_id", "label", "asset_id", "title", "action", "at", "who"]
+    columns = [("action", "say"), ("theme_id", "theme"), ("label", "name"),
+               ("asset_id", "asset"), ("title", "title"), ("who", "by")]  # fmt: skip
+    _emit(rows, fmt, out, fields, columns, title="What people said about the content")
+
+
+@cli.command()
+@click.argument("theme_id", type=int)
+@click.option("--format", "fmt", type=click.Choice(["md", "json"]), default="md",
+              show_default=True, help="md to read or paste, json for scripts.")  # fmt: skip
+@click.option("--out", type=click.Path(dir_okay=False), help="Write to FILE instead of stdout.")
+@pass_ctx
+@core_errors
+def brief(ctx: Context, theme_id, fmt, out) -> None:
+    """The gap brief for theme THEME_ID: what a writer needs to answer it.
+
+    The prospect's question in their words, the five most telling quotes, the
+    deals and money involved, competitors, the closest content and what it
+    misses, and a suggested format and funnel stage with the reason for each.
+    """
+    import json
+    from dataclasses import asdict
+
+    from analysis.brief import gap_brief
+
+    found = gap_brief(ctx.store, theme_id)
+    if fmt == "json":
+        write(json.dumps(asdict(found), ensure_ascii=False, indent=2, default=str) + "\n", out)
+    else:
+        from gaplens.report import brief_markdown
+
+        write(brief_markdown(found), out)
+
+
+IMPACT_COLUMNS = [
+    ("theme_id", "id"),
+    ("label", "theme"),
+    ("notes", "notes"),
+    ("deals", "deals"),
+    ("open_pipeline", "open pipeline"),
+    ("lost_amount", "lost"),
+    ("win", "win rate (n)"),
+    ("stalled", "stalled / died at"),
+    ("stuck_deals", "stuck"),
+    ("rivals", "competitors"),
+]
+IMPACT_FIELDS = [
+    "theme_id", "label", "notes", "deals", "accounts", "open_deals", "open_pipeline",
+    "lost_deals", "lost_amount", "won_deals", "closed", "win_rate", "win_rate_low",
+    "win_rate_high", "lost_stages", "open_stages", "competitors", "stuck",
+]  # fmt: skip
+
+
+@cli.command()
+@click.argument("theme_id", type=int, required=False)
+@output_options()
+@click.option("--as-of", "as_of", help="Count what was known on this day (YYYY-MM-DD or 2026Q3).")
+@click.option("--stuck-days", type=int, help="Days without a stage change that make a deal stuck.")
+@pass_ctx
+@core_errors
+def impact(ctx: Context, theme_id, fmt, out, as_of, stuck_days) -> None:
+    """Revenue riding on each theme, each deal counted once.
+
+    Open pipeline and lost amount of the deals whose notes raise the theme, the
+    win rate of those deals against everyone's (with the number of closed deals
+    it stands on), where they stalled or died, competitors named alongside, and
+    open deals stuck in their stage. With THEME_ID: that theme, with its stuck
+    deals and the CRM loss reason beside what the notes say.
+    """
+    from dataclasses import asdict
+
+    from analysis.impact import reason_checks, theme_impact, theme_impacts
+    from gaplens.output import money, rate
+
+    as_of = _as_of(as_of)
+    if theme_id is not None:
+        one = theme_impact(ctx.store, theme_id, as_of=as_of, stuck_days=stuck_days)
+        checks = reason_checks(ctx.store, theme_id)
+        if fmt != "table":
+            row = {**asdict(one), "reason_checks": [asdict(c) for c in checks]}
+            _emit([row], fmt, out, [*IMPACT_FIELDS, "reason_checks"], [])
+            return
+        write(_impact_text(one, checks), out)
+        return
+    report = theme_impacts(ctx.store, as_of=as_of, stuck_days=stuck_days)
+    rows = []
+    for t in report.themes:
+        row = asdict(t)
+        row.update(
+            open_pipeline=money(t.open_pipeline),
+            lost_amount=money(t.lost_amount),
+            win=rate(t.win_rate, t.closed),
+            stalled=", ".join(f"{s} {n}" for s, n in (t.lost_stages or t.open_stages)[:2]),
+            stuck_deals=len(t.stuck) or "",
+            rivals=", ".join(f"{c} {n}" for c, n in t.competitors[:2]),
+        )
+        rows.append(row if fmt == "table" else asdict(t))
+    after = (
+        f"\nAll deals: win rate {rate(report.win_rate, report.closed)}, open pipeline "
+        f"{money(report.open_pipeline)}, lost {money(report.lost_amount)}. A deal is stuck after "
+        f"{report.stuck_days} days in one stage (--stuck-days, or 'gaplens config stuck_days N').\n"
+    )
+    _emit(rows, fmt, out, IMPACT_FIELDS, IMPACT_COLUMNS, title="Revenue impact by theme",
+          after=after)  # fmt: skip
+
+
+def _as_of(text: str | None) -> str | None:
+    """'2026Q3' -> its last day; a date stays; None stays."""
+    if not text:
+        return None
+    from analysis.browse import parse_period
+
+    try:
+        period = parse_period(text)
+    except ValueError:
+        period = None
+    if period is None:
+        raise click.BadParameter(f"'{text}' is neither a date (2026-09-30) nor a quarter (2026Q3)")
+    return period.end
+
+
+def _impact_text(t, checks) -> str:
+    from gaplens.output import money, rate
+
+    lines = [
+        f"Theme {t.theme_id}: {t.label}",
+        f"  {t.notes} notes, {t.deals} deals, {t.accounts} accounts",
+        f"  open pipeline {money(t.open_pipeline)} in {t.open_deals} deals; "
+        f"lost {money(t.lost_amount)} in {t.lost_deals}; won {t.won_deals}",
+        f"  win rate {rate(t.win_rate, t.closed)}"
+        + (f" (95% {t.win_rate_low:.0%}–{t.win_rate_high:.0%})" if t.win_rate is not None else ""),
+    ]
+    if t.lost_stages:
+        lines.append("  lost deals died at: " + ", ".join(f"{s} {n}" for s, n in t.lost_stages))
+    if t.open_stages:
+        lines.append("  open deals sit at: " + ", ".join(f"{s} {n}" for s, n in t.open_stages))
+    if t.competitors:
+        lines.append("  competitors: " + ", ".join(f"{c} ({n} notes)" for c, n in t.competitors))
+    if t.stuck:
+        lines.append(f"  stuck deals ({len(t.stuck)}):")
+        for d in t.stuck[:10]:
+            lines.append(
+                f"    {d.deal} {d.account or ''} {money(d.amount)}: {d.stage} since "
+                f"{d.stage_since} ({d.days} days)"
+            )
+    if checks:
+        lines.append("  CRM loss reason vs what the notes say:")
+        for c in checks:
+            agree = "agrees" if c.agrees else f"CRM files it under {c.crm_theme or 'no theme'}"
+            lines.append(f"    {c.deal} {c.account or ''} {money(c.amount)} ({agree})")
+            lines.append(f"      CRM:   {_clip(c.crm_reason or '(none)')}")
+            for said in c.notes_say:
+                lines.append(f"      notes: {_clip(said)}")
+    return "\n".join(lines) + "\n"
+
+
+def _clip(text: str, n: int = 110) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+@cli.group()
+def plan() -> None:
+    """The content plan: themes the team decided to answer, and what came of them.
+
+    \b
+    Statuses: backlog, planned, in progress, published, won't do.
+      gaplens plan add 12 --status planned --owner Maya --quarter 2026Q4 --format "faq entry"
+      gaplens plan set 3 --status "in progress"
+      gaplens plan publish 3 --asset A-031      # notes before and after show in the report
+      gaplens plan proposals --accept           # new content that answers planned themes
+    """
+
+
+PLAN_FIELDS = [
+    "id", "theme_id", "label", "status", "owner", "quarter", "format", "comment", "asset_id",
+    "published_at", "notes", "content_status", "score", "in_analysis", "created_at",
+    "updated_at",
+]  # fmt: skip
+PLAN_COLUMNS = [
+    ("id", "#"),
+    ("status", "status"),
+    ("theme_id", "theme"),
+    ("label", "name"),
+    ("owner", "owner"),
+    ("quarter", "quarter"),
+    ("format", "format"),
+    ("notes", "notes"),
+    ("content_status", "content"),
+    ("comment", "comment"),
+]
+
+
+def _plan_options(fn):
+    for decl, help_text in reversed(
+        [
+            ("--status", "backlog, planned, in progress, published or won't do."),
+            ("--owner", "Who writes it."),
+            ("--quarter", "Target quarter, e.g. 2026Q4."),
+            ("--format", "faq entry, how-to, battlecard, comparison page, case study..."),
+            ("--comment", "Anything the team should know."),
+        ]
+    ):
+        fn = click.option(decl, help=help_text)(fn)
+    return fn
+
+
+@plan.command("add")
+@click.argument("theme_id", type=int)
+@_plan_options
+@pass_ctx
+@core_errors
+def plan_add(ctx: Context, theme_id, **fields) -> None:
+    """Put theme THEME_ID on the plan (status backlog unless given)."""
+    from analysis.plan import add_item
+
+    fields["status"] = fields["status"] or "backlog"
+    item = add_item(ctx.store, theme_id, **fields)
+    click.echo(f"plan item {item.id}: {item.label} ({item.status})")
+
+
+@plan.command("set")
+@click.argument("item_id", type=int)
+@_plan_options
+@pass_ctx
+@core_errors
+def plan_set(ctx: Context, item_id, **fields) -> None:
+    """Change plan item ITEM_ID (only the options given). Use "" to clear a field."""
+    from analysis.plan import update_item
+
+    given = {k: v for k, v in fields.items() if v is not None}
+    if not given:
+        raise click.UsageError(
+            "say what to change: --status, --owner, --quarter, --format or --comment"
+        )
+    item = update_item(ctx.store, item_id, **given)
+    click.echo(
+        f"plan item {item.id}: {item.label} ({item.status}, {item.owner or 'no owner'}, "
+        f"{item.quarter or 'no quarter'})"
+    )
+
+
+@plan.command("publish")
+@click.argument("item_id", type=int)
+@click.option("--asset", "asset_id", help="The asset that answers it now.")
+@click.option("--on", "day", help="When it was published (YYYY-MM-DD; default today).")
+@pass_ctx
+@core_errors
+def plan_publish(ctx: Context, item_id, asset_id, day) -> None:
+    """Mark plan item ITEM_ID published (and say by which asset)."""
+    from analysis.plan import update_item
+
+    changes = {"status": "published"}
+    if asset_id:
+        changes["asset_id"] = asset_id
+    item = update_item(ctx.store, item_id, published_on=day, **changes)
+    click.echo(f"plan item {item.id}: {item.label} published {item.published_at}")
+
+
+@plan.command("remove")
+@click.argument("item_id", type=int)
+@pass_ctx
+@core_errors
+def plan_remove(ctx: Context, item_id) -> None:
+    """Delete plan item ITEM_ID and its history (use --status "won't do" to keep it)."""
+    from analysis.plan import remove_item
+
+    remove_item(ctx.store, item_id)
+    click.echo(f"plan item {item_id} removed")
+
+
+@plan.command("list")
+@output_options()
+@click.option("--open", "only_open", is_flag=True, help="Only backlog, planned and in progress.")
+@pass_ctx
+@core_errors
+def plan_list(ctx: Context, fmt, out, only_open) -> None:
+    """The plan board: every item with its theme as the current analysis sees it."""
+    from dataclasses import asdict
+
+    from analysis.overrides import status_text
+    from analysis.plan import plan_items
+
+    rows = []
+    for item in plan_items(ctx.store, include_closed=not only_open):
+        row = asdict(item)
+        if fmt == "table":
+            row["content_status"] = status_text(item.content_status)
+            if not item.in_analysis:
+                row["label"] += " (not in the current analysis)"
+        rows.append(row)
+    _emit(rows, fmt, out, PLAN_FIELDS, PLAN_COLUMNS, title="Content plan")
+
+
+@plan.command("proposals")
+@click.option("--accept", is_flag=True, help="Mark every proposed item published.")
+@pass_ctx
+@core_errors
+def plan_proposals(ctx: Context, accept) -> None:
+    """Planned items that content imported since now answers: publish them?"""
+    from analysis.plan import publish_proposals, update_item
+
+    found = publish_proposals(ctx.store)
+    if not found:
+        click.echo("no proposals: no planned theme is answered by content imported since")
+        return
+    for p in found:
+        click.echo(f"item {p.item.id} {p.item.label}: {p.reason}")
+        if accept:
+            update_item(ctx.store, p.item.id, status="published", asset_id=p.asset_id)
+            click.echo("  -> marked published")
+    if not accept:
+        click.echo("accept with: gaplens plan proposals --accept (or gaplens plan publish ID)")
+
+
+SETTINGS = {"stuck_days": ("60", "days without a stage change that make an open deal stuck")}
+
+
+@cli.command()
+@click.argument("key", required=False, type=click.Choice(sorted(SETTINGS)))
+@click.argument("value", required=False)
+@pass_ctx
+def config(ctx: Context, key, value) -> None:
+    """Show or change workspace settings (e.g. gaplens config stuck_days 45)."""
+    if key and value is not None:
+        if key == "stuck_days" and (not value.isdigit() or int(value) < 1):
+            raise click.BadParameter(f"stuck_days must be a whole number of days, not '{value}'")
+        ctx.store.set_setting(key, value)
+    for k in [key] if key else sorted(SETTINGS):
+        default, meaning = SETTINGS[k]
+        click.echo(f"{k} = {ctx.store.setting(k, default)}   ({meaning})")
+
+
 # -- demo ------------------------------------------------------------------
 
 
@@ -1008,8 +1657,8 @@ def status(ctx: Context, fmt, out) -> None:
 def demo(click_ctx: click.Context, no_tui, data_dir, model) -> None:
     """Build a workspace from the bundled demo data (Orbitly, a fictional help-desk vendor).
 
-    Imports the notes and content in data/, analyses them and prints the top
-    gaps. Uses ./gaplens-demo.db unless --db is given.
+    Imports the notes, content and (when data/deals/ exists) CRM deals in data/,
+    analyses them and prints the top gaps. Uses ./gaplens-demo.db unless --db is given.
     """
     from analysis.pipeline import run_analysis
     from analysis.results import gap_rows, workspace_summary
@@ -1028,8 +1677,16 @@ def demo(click_ctx: click.Context, no_tui, data_dir, model) -> None:
         notes = import_notes(ctx.store, [data / "notes"], on_progress=bar)
     with _progress("importing content") as bar:
         assets = import_assets(ctx.store, [data / "assets"], on_progress=bar)
+    deals = []
+    if (data / "deals").is_dir():
+        from ingest.deals import import_deals
+
+        with _progress("importing deals") as bar:
+            deals = import_deals(ctx.store, [data / "deals"], on_progress=bar)
     _print_summaries(notes, "notes")
     _print_summaries(assets, "assets")
+    if deals:
+        _print_summaries(deals, "deals")
     if workspace_summary(ctx.store)["new_since_run"] or model:
         with _progress("analysing") as bar:
             result = run_analysis(

@@ -566,6 +566,59 @@ class Store:
     def rejects(self) -> list[dict]:
         return list(self.db["rejects"].rows_where(order_by="file, line"))
 
+    # -- deals -----------------------------------------------------------
+
+    # what an opportunities export says of a deal: a change to any of these updates its row
+    _DEAL_FACTS = (
+        "name", "account", "amount", "stage", "outcome", "created", "close_date",
+        "stage_since", "loss_reason", "competitor",
+    )  # fmt: skip
+
+    def upsert_deals(self, rows: Iterable[dict], source_id: int | None) -> tuple[int, int]:
+        """Store what a CRM export says of each deal, keyed by ``deal``: a new deal is
+        added; a stored one is updated in the facts a row gives (a key the row lacks
+        keeps its stored value) when one of them changed, and then takes this source
+        and line; one whose facts are the same is left as it is. Returns (added, updated)."""
+        rows = list(rows)
+        ids = list(dict.fromkeys(r["deal"] for r in rows))
+        stored: dict[str, dict] = {}
+        facts = ", ".join(self._DEAL_FACTS)
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for row in self.db.execute(
+                f"select deal, {facts} from deals where deal in ({marks})", chunk
+            ).fetchall():
+                stored[row[0]] = dict(zip(self._DEAL_FACTS, row[1:], strict=True))
+        stamp = now()
+        added = updated = 0
+        changed = []
+        for r in rows:
+            given = {f: r[f] for f in self._DEAL_FACTS if f in r}
+            before = stored.get(r["deal"])
+            if before is not None and all(before[f] == v for f, v in given.items()):
+                continue
+            if before is None:
+                added += 1
+            else:
+                updated += 1
+            stored[r["deal"]] = {**dict.fromkeys(self._DEAL_FACTS), **(before or {}), **given}
+            changed.append(
+                {
+                    "deal": r["deal"],
+                    **stored[r["deal"]],
+                    "source_id": source_id,
+                    "line": r.get("line"),
+                    "updated_at": stamp,
+                }
+            )
+        if changed:
+            self.db["deals"].upsert_all(changed, pk="deal", batch_size=500)
+        return added, updated
+
+    def deals(self) -> list[dict]:
+        return list(self.db["deals"].rows_where(order_by="deal"))
+
     # -- assets ----------------------------------------------------------
 
     # what an asset says besides its text: a change to these alone rewrites the row, not

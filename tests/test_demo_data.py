@@ -2,7 +2,8 @@
 
 import csv
 import re
-from collections import Counter
+from collections import Counter, defaultdict
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -66,3 +67,54 @@ def test_themes_and_content_status_as_documented():
     with open(DATA / "labels" / "assets.csv", encoding="utf-8") as fh:
         answered = {t for r in csv.DictReader(fh) for t in r["themes"].split(";") if t != "none"}
     assert len(set(themes) - answered) >= 6
+
+
+def test_demo_deals_agree_with_the_notes(demo_store):
+    """data/deals/opportunities.csv has a row for every deal the notes name, with the same
+    account and amount, the lost deals of crm_lost_deals.csv as they are there, and dates
+    that fit the notes (data/README.md, 'What the CRM says')."""
+    from ingest.deals import import_deals
+
+    [summary] = import_deals(demo_store, [DATA / "deals"])
+    assert summary.error is None and summary.rejected == 0
+    deals = {d["deal"]: d for d in demo_store.deals()}
+    notes = defaultdict(list)
+    for n in demo_store.db.query(
+        "select deal, account, amount, stage, date from note_originals where deal is not null "
+        "union all select deal, account, amount, stage, date from notes "
+        "where deal is not null and parent_id is null order by date"
+    ):
+        notes[n["deal"]].append(n)
+    assert set(deals) == set(notes)
+    for deal, ns in notes.items():
+        d = deals[deal]
+        assert {n["account"] for n in ns} == {d["account"]}, deal
+        assert {n["amount"] for n in ns if n["amount"] is not None} <= {d["amount"]}, deal
+        assert d["amount"] and d["created"] <= ns[0]["date"], deal
+
+    with open(DATA / "notes" / "crm_lost_deals.csv", encoding="utf-8-sig") as fh:
+        lost = {r["Opportunity ID"]: r for r in csv.DictReader(fh, delimiter=";")}
+    assert {d for d, x in deals.items() if x["outcome"] == "lost"} == set(lost)
+    for deal, row in lost.items():
+        assert deals[deal]["close_date"] == row["Close Date"]
+        assert deals[deal]["loss_reason"] == row["Loss Reason"]
+
+    end = "2026-11-20"
+    won = [d for d in deals.values() if d["outcome"] == "won"]
+    still = [d for d in deals.values() if d["outcome"] == "open"]
+    for d in won:
+        assert notes[d["deal"]][-1]["date"] < d["close_date"] <= end, d["deal"]
+    stuck = 0
+    for d in still:
+        ns = notes[d["deal"]]
+        assert d["close_date"] > end and d["stage"] == ns[-1]["stage"], d["deal"]
+        # the deal entered its stage by the first note of the last run of notes at it
+        # (a deal that went back to an earlier stage entered it again)
+        at = len(ns) - 1
+        while at and ns[at - 1]["stage"] == d["stage"]:
+            at -= 1
+        before = ns[at - 1]["date"] if at else d["created"]
+        assert before <= d["stage_since"] <= ns[at]["date"], d["deal"]
+        stuck += (date.fromisoformat(end) - date.fromisoformat(d["stage_since"])).days > 60
+    assert 0.30 <= len(won) / (len(won) + len(lost)) <= 0.45
+    assert 0.25 <= stuck / len(still) <= 0.34
