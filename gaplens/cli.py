@@ -122,7 +122,7 @@ def cli(ctx: click.Context, db: str | None) -> None:
 
 @cli.group()
 def ingest() -> None:
-    """Import notes (what sales hears) or content assets (what marketing has)."""
+    """Import notes (what sales hears), content assets (what marketing has) or deals (the CRM)."""
 
 
 def _print_summaries(summaries, what: str) -> int:
@@ -1196,7 +1196,17 @@ def _export_rejects(store, path, source) -> None:
     for why, n in result.left.items():
         click.echo(f"not written: {n} rows {why}", err=True)
     if result.written:
-        click.echo("fix them in the file, then: gaplens ingest notes FILE")
+        roles = sorted(
+            {
+                "notes" if role in (None, "typed") else role
+                for (role,) in store.db.execute(
+                    "select distinct s.role from rejects r "
+                    "left join sources s on s.id = r.source_id"
+                ).fetchall()
+            }
+        )
+        commands = " or ".join(f"gaplens ingest {role} FILE" for role in roles)
+        click.echo(f"fix them in the file, then: {commands}")
     else:
         click.echo("nothing written")
 
