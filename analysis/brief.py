@@ -307,8 +307,12 @@ def missing_words(keywords: tuple[str, ...], text: str) -> tuple[str, ...]:
 def gap_brief(
     store: Store, theme_id: int, run_id: int | None = None, *, impact=None, as_of: str | None = None
 ) -> GapBrief:
-    """Everything a writer needs for one theme (see the module docstring)."""
-    from analysis.impact import theme_impact
+    """Everything a writer needs for one theme (see the module docstring).
+
+    With ``as_of`` (a day or a quarter), only notes heard by then count: a report on a
+    past quarter quotes and reasons from what was known at the time.
+    """
+    from analysis.impact import as_of_day, theme_impact
 
     run_id = run_id or current_run(store)["id"]
     db = store.db
@@ -319,11 +323,13 @@ def gap_brief(
     keywords = tuple(json.loads(c["keywords"] or "[]"))
     examples = json.loads(c["examples"] or "[]")
     fields = f"n.note_id, n.text, n.kind, n.date, n.deal, n.account, n.rep, n.amount, {MENTION}"
+    day = as_of_day(as_of)  # a report for a past quarter reads only what was heard by then
     members = list(
         db.query(
             f"select {fields}, n.stage from assignments a join notes n on n.note_id = a.note_id "
-            "where a.run_id = ? and a.cluster_id = ? order by n.amount desc nulls last, n.note_id",
-            [run_id, theme_id],
+            "where a.run_id = ? and a.cluster_id = ? and (? is null or n.date is null "
+            "or n.date <= ?) order by n.amount desc nulls last, n.note_id",
+            [run_id, theme_id, day, day],
         )
     )
     order = {nid: i for i, nid in enumerate(examples)}

@@ -371,8 +371,13 @@ class Effect:
     verdict: str  # "fell" | "rose" | "held" | "too early"
 
 
-def publish_effect(store: Store, item: PlanItem, run_id: int | None = None) -> Effect | None:
-    """Did the theme's notes fall after its content was published? None if unpublished."""
+def publish_effect(
+    store: Store, item: PlanItem, run_id: int | None = None, until: str | None = None
+) -> Effect | None:
+    """Did the theme's notes fall after its content was published? None if unpublished.
+
+    ``until``: the last quarter to look at (a report on a past quarter), else the newest.
+    """
     if not item.published_at:
         return None
     run_id = run_id or current_run(store)["id"]
@@ -395,6 +400,8 @@ def publish_effect(store: Store, item: PlanItem, run_id: int | None = None) -> E
         ).fetchall()
     )
     newest = max(totals) if totals else pub_q
+    if until:
+        newest = min(newest, normalize_quarter(until))
     after_qs = []
     q = _shift(pub_q, 1)
     while q <= newest:
@@ -449,7 +456,7 @@ def quarter_review(store: Store, quarter: str) -> Review:
         if item.id not in targeted and item.quarter != quarter and published_in != quarter:
             continue
         if item.status == "published":
-            effect = publish_effect(store, item) if item.in_analysis else None
+            effect = publish_effect(store, item, until=quarter) if item.in_analysis else None
             what = f"published {item.published_at}"
             if item.asset_id:
                 what += f" as {store.asset_titles().get(item.asset_id, item.asset_id)}"

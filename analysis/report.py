@@ -20,6 +20,7 @@ use what was known then; the gap ranking is the current analysis's.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -37,7 +38,7 @@ from analysis.plan import (
     publish_proposals,
     quarter_review,
 )
-from analysis.results import current_run
+from analysis.results import NoAnalysis, current_run
 from analysis.trends import ThemeTrend, TrendReport, theme_series, theme_trends
 from gaplens.store import Store
 
@@ -109,7 +110,13 @@ def build_report(
     *,
     top: int = TOP_GAPS,
     stuck_days: int | None = None,
+    themes: Sequence[int] | None = None,
 ) -> PlanningReport:
+    """The report for a quarter (default: the newest with notes).
+
+    ``themes``: give these themes' briefs instead of the top gaps (``gaplens brief``),
+    each ranked as the gap list ranks it (0 when it is not a gap).
+    """
     run = current_run(store)
     trends = theme_trends(store, quarter, run_id=run["id"])
     quarter = trends.quarter
@@ -128,9 +135,20 @@ def build_report(
     ranked = sorted(
         (c for c in clusters if c["is_gap"]), key=lambda c: (-(c["score"] or 0), c["cluster_id"])
     )
+    rank_of = {c["cluster_id"]: i for i, c in enumerate(ranked, 1)}
+    if themes is None:
+        chosen = [c["cluster_id"] for c in ranked[:top]]
+    else:
+        known = {c["cluster_id"] for c in clusters}
+        for cid in themes:
+            if cid not in known:
+                raise NoAnalysis(
+                    f"the current analysis has no theme {cid} (see 'gaplens gaps --all')"
+                )
+        chosen = list(themes)
     gaps = []
-    for rank, c in enumerate(ranked[:top], 1):
-        cid = c["cluster_id"]
+    for cid in chosen:
+        rank = rank_of.get(cid, 0)
         series = [(q, n) for q, n in theme_series(store, cid, run["id"]) if q <= quarter]
         gaps.append(
             GapEntry(
@@ -160,7 +178,7 @@ def build_report(
     effects = []
     for item in items:
         if item.status == "published" and item.in_analysis:
-            effect = publish_effect(store, item, run["id"])
+            effect = publish_effect(store, item, run["id"], until=quarter)
             if effect:
                 effects.append((item, effect))
     notes = []

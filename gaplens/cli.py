@@ -1105,6 +1105,76 @@ def trends(ctx: Context, fmt, out, quarter, window) -> None:
     write("\n".join(lines) + "\n\n" + table + after, out)
 
 
+@cli.command("report")
+@click.option(
+    "--quarter", help="The quarter to report, e.g. 2026Q3 (default: the newest with notes)."
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["md", "html", "csv"]),
+    default="md",
+    show_default=True,
+    help="md to paste into a wiki; html, one self-contained page to share or print; "
+    "csv, one row per theme with every number.",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False),
+    help="Write to FILE. Without it md and csv print to stdout, and html is written to "
+    "gaplens-report-QUARTER.html in the current folder.",
+)
+@click.option(
+    "--top",
+    type=click.IntRange(1, 200),
+    default=10,
+    show_default=True,
+    help="Gaps briefed in full.",
+)
+@click.option(
+    "--stuck-days",
+    type=click.IntRange(1, None),
+    default=None,
+    help="An open deal longer than this in one stage is stuck (default: the stuck_days "
+    "setting, else 60).",
+)
+@pass_ctx
+@core_errors
+def report_cmd(ctx: Context, quarter, fmt, out, top, stuck_days) -> None:
+    """The quarterly content-planning report: what to write next, and why.
+
+    For one quarter (default: the newest with notes), read as of its last day:
+    the headline (notes heard, themes, gaps, the money riding on the gaps,
+    the baseline win rate); a brief for each top gap (the prospects' question,
+    five quotes, deals and money, win rate against the baseline, where deals
+    stalled, competitors, trend, the closest content and what it misses, the
+    suggested format and funnel stage, its plan item); every theme's trend and
+    revenue impact; what was planned for the quarter and what happened; the
+    plan board; and content nobody's questions need.
+
+    \b
+    Bring it to the planning meeting, pick gaps from the briefs, put them on
+    the plan ('gaplens plan add'); next quarter's report shows what came of them.
+      gaplens report --format html --out q3.html     # share, or print on A4
+      gaplens report --quarter 2026Q2 > q2.md        # paste into the wiki
+      gaplens report --format csv --out themes.csv   # every number, per theme
+    """
+    from analysis.report import build_report
+    from gaplens.report import write_report
+
+    try:
+        planning = build_report(ctx.store, quarter, top=top, stuck_days=stuck_days)
+    except ValueError as exc:  # a quarter that cannot be read or has no notes
+        raise click.ClickException(str(exc)) from None
+    clusters = ctx.store.clusters(planning.run_id) if fmt == "csv" else None
+    try:
+        path = write_report(planning, fmt, out, clusters=clusters)
+    except OSError as exc:
+        raise click.ClickException(f"cannot write the report: {exc}") from None
+    if path is not None:
+        click.echo(f"wrote {path} ({len(planning.gaps)} gaps)", err=True)
+
+
 @cli.command()
 @click.argument("what", type=click.Choice(["assignments", "clusters", "gaps", "notes"]))
 @output_options(default="csv")
@@ -1339,15 +1409,16 @@ def brief(ctx: Context, theme_id, fmt, out) -> None:
     import json
     from dataclasses import asdict
 
-    from analysis.brief import gap_brief
-
-    found = gap_brief(ctx.store, theme_id)
     if fmt == "json":
+        from analysis.brief import gap_brief
+
+        found = gap_brief(ctx.store, theme_id)
         write(json.dumps(asdict(found), ensure_ascii=False, indent=2, default=str) + "\n", out)
     else:
+        from analysis.report import build_report
         from gaplens.report import brief_markdown
 
-        write(brief_markdown(found), out)
+        write(brief_markdown(build_report(ctx.store, themes=[theme_id])), out)
 
 
 IMPACT_COLUMNS = [

@@ -89,15 +89,21 @@ def _cell(field: str, value) -> str:
     return str(value)
 
 
-def money(value: float | None) -> str:
-    """$1.2M, $340k, $900, or an en dash for nothing."""
-    if not value:
-        return "–"
-    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if abs(value) >= size:
-            short = value / size
-            return f"${short:.1f}{suffix}" if short < 10 else f"${short:.0f}{suffix}"
-    return f"${value:.0f}"
+def money(amount: float | None, nothing: str = "–") -> str:
+    """$1.2M, $340k, $4.5k, $950; ``nothing`` for no amount."""
+    if not amount:
+        return nothing
+    value = float(amount)
+    sign, value = ("-" if value < 0 else ""), abs(value)
+    if value >= 999_500:
+        text = f"{value / 1e6:.1f}".removesuffix(".0") + "M"
+    elif value >= 9_950:
+        text = f"{value / 1e3:.0f}k"
+    elif value >= 1_000:
+        text = f"{value / 1e3:.1f}".removesuffix(".0") + "k"
+    else:
+        text = f"{value:.0f}"
+    return f"{sign}${text}"
 
 
 def rate(value: float | None, n: int) -> str:

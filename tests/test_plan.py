@@ -148,9 +148,14 @@ def test_quarter_review_says_what_happened(ws):
     update_item(ws, slipped.id, quarter="2026Q4")
     review = quarter_review(ws, "2026Q2")
     said = {item.id: what for item, what in review.items}
-    assert said[done.id].startswith("published 2026-05-02; notes fell: 8 in 2026Q1")
+    # the review of 2026Q2 looks no further than 2026Q2: too early for an effect
+    assert said[done.id] == "published 2026-05-02; too early to see an effect on notes"
     assert said[slipped.id] == "not published: still planned, moved to 2026Q4"
     assert quarter_review(ws, "2026Q1").items == []
+    # a quarter later the effect shows: 8 of 10 notes in 2026Q1, 2 of 10 in 2026Q3
+    item = next(i for i, _ in review.items if i.id == done.id)
+    assert publish_effect(ws, item, until="2026Q3").verdict == "fell"
+    assert publish_effect(ws, item, until="2026Q2").verdict == "too early"
 
 
 def test_normalize_quarter():
