@@ -248,3 +248,86 @@ def test_multi_topic_demo_notes_reach_several_themes(demo_db):
     multi = [k for k, v in truth.items() if len(v) >= 2]
     both = [k for k in multi if len(reached.get(k, set()) & truth[k]) >= 2]
     assert len(both) >= 0.4 * len(multi)
+
+
+@pytest.mark.slow
+def test_demo_planning_report_matches_the_crm_and_keeps_decisions(demo_db, tmp_path):
+    """The planning report on the demo, checked against the CRM export read directly, and
+    people's plan items and outdated marks kept through a re-analysis with the real model."""
+    import sqlite3
+
+    from gaplens.store import Store
+
+    db = tmp_path / "copy.db"  # the module's workspace stays as the other tests expect it
+    with sqlite3.connect(demo_db) as src, sqlite3.connect(db) as dst:
+        src.backup(dst)
+    runner = CliRunner()
+
+    def run(*args):
+        result = runner.invoke(cli, ["--db", str(db), *args], catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    # the CRM export itself, read without gaplens: each deal's outcome and amount
+    with open(DATA / "deals" / "opportunities.csv", encoding="utf-8") as fh:
+        crm = {r["Opportunity ID"]: r for r in csv.DictReader(fh)}
+    gaps = json.loads(run("gaps", "--format", "json"))
+    top = next(g for g in gaps if g["is_gap"])
+    with Store(db) as store:
+        deals = {
+            r[0]
+            for r in store.db.execute(
+                "select distinct n.deal from assignments a join notes n on n.note_id = a.note_id"
+                " where a.run_id = ? and a.cluster_id = ? and n.deal is not null",
+                [store.latest_run()["id"], top["cluster_id"]],
+            )
+        }
+    stage = {d: crm[d]["Stage"] for d in deals}
+    won = sum(1 for s in stage.values() if s == "Closed Won")
+    lost = sum(1 for s in stage.values() if s == "Closed Lost")
+    open_amount = sum(
+        float(crm[d]["Amount"]) for d, s in stage.items() if not s.startswith("Closed")
+    )
+    lost_amount = sum(float(crm[d]["Amount"]) for d, s in stage.items() if s == "Closed Lost")
+
+    # the newest quarter: every CRM outcome was already known on its last note's day
+    [impact] = json.loads(run("impact", str(top["cluster_id"]), "--format", "json"))
+    assert (impact["won_deals"], impact["lost_deals"]) == (won, lost)
+    assert impact["open_pipeline"] == pytest.approx(open_amount)
+    assert impact["lost_amount"] == pytest.approx(lost_amount)
+    assert impact["win_rate"] == pytest.approx(won / (won + lost))
+
+    md = run("report", "--format", "md")
+    for section in ("## Headline", "## Top gaps", "## Trends", "## Revenue impact",
+                    "## Plan board", "## Content nobody's questions need"):  # fmt: skip
+        assert section in md, section
+    assert f"### 1. {top['label']}" in md
+    html_path = tmp_path / "report.html"
+    run("report", "--quarter", "2026Q3", "--format", "html", "--out", str(html_path))
+    html = html_path.read_text(encoding="utf-8")
+    assert html.count("<svg") >= 10 and "<script" not in html.lower()
+
+    # decisions people made survive a re-analysis with the real model
+    run("plan", "add", str(top["cluster_id"]), "--status", "planned", "--owner", "Maya",
+        "--quarter", "2026Q4")  # fmt: skip
+    covered = next(g for g in gaps if g["status"] == "covered")
+    stale = covered["best_asset_id"]
+    run("content", "outdated", stale)
+
+    def standing():
+        row = {g["cluster_id"]: g for g in json.loads(run("gaps", "--format", "json"))}
+        row = row[covered["cluster_id"]]
+        return row["status"], row["best_asset_id"], row["coverage"]
+
+    marked = standing()
+    # the outdated asset counts at half: the theme turns weak, or another asset answers it
+    assert marked[0] == "weak" or marked[1] != stale
+    assert marked[2] < covered["coverage"] or marked[1] != stale
+    run("analyze")
+    [item] = json.loads(run("plan", "list", "--format", "json"))
+    assert (item["theme_id"], item["owner"], item["status"]) == (
+        top["cluster_id"],
+        "Maya",
+        "planned",
+    )
+    assert standing()[:2] == marked[:2]  # the mark holds through the re-analysis
