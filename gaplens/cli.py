@@ -1317,40 +1317,31 @@ def content() -> None:
     """
 
 
-@content.command("link")
-@click.argument("theme_id", type=int)
-@click.argument("asset_id")
-@pass_ctx
-@core_errors
-def content_link(ctx: Context, theme_id, asset_id) -> None:
-    """Say ASSET_ID answers theme THEME_ID (counts as covering it)."""
-    from analysis.overrides import set_link
+def _link_command(name: str, action: str | None, doc: str):
+    """content link / unlink / reset: the same command with a different say."""
 
-    click.echo(set_link(ctx.store, theme_id, asset_id, "link").summary)
+    @content.command(name, help=doc)
+    @click.argument("theme_id", type=int)
+    @click.argument("asset_id")
+    @pass_ctx
+    @core_errors
+    def command(ctx: Context, theme_id, asset_id) -> None:
+        from analysis.overrides import set_link
 
+        click.echo(set_link(ctx.store, theme_id, asset_id, action).summary)
 
-@content.command("unlink")
-@click.argument("theme_id", type=int)
-@click.argument("asset_id")
-@pass_ctx
-@core_errors
-def content_unlink(ctx: Context, theme_id, asset_id) -> None:
-    """Say ASSET_ID does not answer theme THEME_ID (taken out of its matches)."""
-    from analysis.overrides import set_link
-
-    click.echo(set_link(ctx.store, theme_id, asset_id, "unlink").summary)
+    return command
 
 
-@content.command("reset")
-@click.argument("theme_id", type=int)
-@click.argument("asset_id")
-@pass_ctx
-@core_errors
-def content_reset(ctx: Context, theme_id, asset_id) -> None:
-    """Forget a link or unlink: the automatic match decides again."""
-    from analysis.overrides import set_link
-
-    click.echo(set_link(ctx.store, theme_id, asset_id, None).summary)
+content_link = _link_command(
+    "link", "link", "Say ASSET_ID answers theme THEME_ID (counts as covering it)."
+)
+content_unlink = _link_command(
+    "unlink", "unlink", "Say ASSET_ID does not answer theme THEME_ID (taken out of its matches)."
+)
+content_reset = _link_command(
+    "reset", None, "Forget a link or unlink of ASSET_ID on THEME_ID: the match decides again."
+)
 
 
 @content.command("outdated")

@@ -401,45 +401,55 @@ def _gap_rank(report) -> dict[int, int]:
     return {g.brief.theme_id: g.rank for g in report.gaps}
 
 
-def _md_impact(report) -> list[str]:
+IMPACT_HEADERS = (
+    "Theme", "Gap", "Notes", "Deals", "Open pipeline", "Lost", "Win rate (n)", "Stuck",
+    "Competitors (notes)",
+)  # fmt: skip
+IMPACT_NUMERIC = (2, 3, 4, 5, 6, 7)
+
+
+def _impact_intro(report) -> str:
     imp, h = report.impact, report.headline
-    out = [
-        "## Revenue impact\n",
-        "Every theme's deals, each deal counted once per theme, as of "
+    return (
+        f"Every theme's deals, each deal counted once per theme, as of "
         f"{imp.as_of or report.as_of}. All deals: {money(imp.open_pipeline)} open in "
         f"{imp.open_deals}, {money(imp.lost_amount)} lost in {imp.lost}, "
-        f"{money(imp.won_amount)} won in {imp.won}; win rate "
-        f"{pct(h.win_rate)} of {h.closed} closed. Stuck: open over {report.stuck_days} days in "
-        "one stage.\n",
-    ]
+        f"{money(imp.won_amount)} won in {imp.won}; win rate {pct(h.win_rate)} of {h.closed} "
+        f"closed. Stuck: open over {report.stuck_days} days in one stage."
+    )
+
+
+def _impact_rows(report) -> list[tuple[int | None, list[str]]]:
+    """(gap rank or None, plain-text cells after the rank column) per theme."""
     ranks = _gap_rank(report)
-    rows = [
+    return [
         (
-            t.label,
-            f"#{ranks[t.theme_id]}" if t.theme_id in ranks else "",
-            t.notes,
-            t.deals,
-            money(t.open_pipeline),
-            money(t.lost_amount),
-            _short_win(t),
-            len(t.stuck),
-            _ranked(t.competitors, 3) or "—",
-        )
-        for t in imp.themes
+            ranks.get(t.theme_id),
+            [
+                t.label,
+                str(t.notes),
+                str(t.deals),
+                money(t.open_pipeline),
+                money(t.lost_amount),
+                _short_win(t),
+                str(len(t.stuck)),
+                _ranked(t.competitors, 3) or "—",
+            ],
+        )  # fmt: skip
+        for t in report.impact.themes
     ]
-    headers = [
-        "Theme",
-        "Gap",
-        "Notes",
-        "Deals",
-        "Open pipeline",
-        "Lost",
-        "Win rate (n)",
-        "Stuck",
-        "Competitors (notes)",
+
+
+def _md_impact(report) -> list[str]:
+    rows = [
+        [cells[0], f"#{rank}" if rank else "", *cells[1:]] for rank, cells in _impact_rows(report)
     ]
-    out += [md_table(headers, rows, right=(2, 3, 4, 5, 6, 7)), ""]
-    return out
+    return [
+        "## Revenue impact\n",
+        _impact_intro(report) + "\n",
+        md_table(IMPACT_HEADERS, rows, right=IMPACT_NUMERIC),
+        "",
+    ]
 
 
 def _effect_cells(item, e) -> tuple:
@@ -1040,43 +1050,18 @@ def _html_trends(report) -> str:
 
 
 def _html_impact(report) -> str:
-    imp, h = report.impact, report.headline
-    ranks = _gap_rank(report)
     rows = [
-        (
-            esc(t.label),
-            f'<a href="#gap-{ranks[t.theme_id]}">#{ranks[t.theme_id]}</a>'
-            if t.theme_id in ranks
-            else "",
-            str(t.notes),
-            str(t.deals),
-            money(t.open_pipeline),
-            money(t.lost_amount),
-            esc(_short_win(t)),
-            str(len(t.stuck)),
-            esc(_ranked(t.competitors, 3) or "—"),
-        )
-        for t in imp.themes
-    ]
-    headers = [
-        "Theme",
-        "Gap",
-        "Notes",
-        "Deals",
-        "Open pipeline",
-        "Lost",
-        "Win rate (n)",
-        "Stuck",
-        "Competitors (notes)",
+        [
+            esc(cells[0]),
+            f'<a href="#gap-{rank}">#{rank}</a>' if rank else "",
+            *(esc(c) for c in cells[1:]),
+        ]
+        for rank, cells in _impact_rows(report)
     ]
     return (
         '<section id="impact"><h2 class="new-page">Revenue impact</h2>'
-        f"<p>Every theme's deals, each deal counted once per theme, as of "
-        f"{esc(imp.as_of or report.as_of)}. All deals: {money(imp.open_pipeline)} open in "
-        f"{imp.open_deals}, {money(imp.lost_amount)} lost in {imp.lost}, "
-        f"{money(imp.won_amount)} won in {imp.won}; win rate {pct(h.win_rate)} of {h.closed} "
-        f"closed. Stuck: open over {report.stuck_days} days in one stage.</p>"
-        + html_table(headers, rows, numeric=(2, 3, 4, 5, 6, 7), cls="impact")
+        f"<p>{esc(_impact_intro(report))}</p>"
+        + html_table(IMPACT_HEADERS, rows, numeric=IMPACT_NUMERIC, cls="impact")
         + "</section>"
     )
 
