@@ -54,8 +54,10 @@ from tui.messages import (
 from tui.screens.main import TABS, AnalysisBar, MainScreen
 from tui.widgets.content import ContentPane
 from tui.widgets.notes import NotesPane
+from tui.widgets.plan import PlanPane
 from tui.widgets.rejects import RejectsPane
 from tui.widgets.themes import COLUMNS, ThemesPane
+from tui.widgets.trends import TrendsPane
 
 
 class GaplensApp(App):
@@ -66,6 +68,8 @@ class GaplensApp(App):
         Binding("2", "show_tab('notes')", "Notes", show=False),
         Binding("3", "show_tab('content')", "Content", show=False),
         Binding("4", "show_tab('rejects')", "Rejects", show=False),
+        Binding("5", "show_tab('plan')", "Plan", show=False),
+        Binding("6", "show_tab('trends')", "Trends", show=False),
         Binding("a", "analyze", "Analyze", id="analyze", tooltip="Run the analysis"),
         Binding("x", "cancel_analysis", "Cancel analysis", id="cancel"),
         Binding("n", "add_note", "New note", id="add_note", tooltip="Add a note from a call"),
@@ -164,6 +168,8 @@ class GaplensApp(App):
             "notes": "#notes",
             "content": "#assets",
             "rejects": "#rejects",
+            "plan": "#plan",
+            "trends": "#trends",
         }
         target = self.screen_main.query_one(table[tab], DataTable)
         if target.display:
@@ -195,6 +201,8 @@ class GaplensApp(App):
             main.query_one(NotesPane),
             main.query_one(ContentPane),
             main.query_one(RejectsPane),
+            main.query_one(PlanPane),
+            main.query_one(TrendsPane),
         ):
             if pane.loaded:  # the others read the workspace when their tab is first shown
                 pane.reload()
@@ -815,7 +823,9 @@ class GaplensApp(App):
             self.action_import_files,
         )
         for tab, title in zip(
-            TABS, ("Themes & gaps", "Notes", "Content", "Rejected rows"), strict=True
+            TABS,
+            ("Themes & gaps", "Notes", "Content", "Rejected rows", "Plan", "Trends"),
+            strict=True,
         ):
             yield SystemCommand(
                 f"Show {title}", f"Switch to the {title} tab", lambda t=tab: self.action_show_tab(t)
@@ -876,6 +886,38 @@ class GaplensApp(App):
             "Toggle unused content",
             "Only assets that answer nothing anyone asks (u)",
             lambda: (self.action_show_tab("content"), content.action_toggle_unused()),
+        )
+        plan = screen.query_one(PlanPane)
+        yield SystemCommand(
+            "Edit the selected plan item",
+            "Status, owner, target quarter, format, comment (e on the Plan tab)",
+            lambda: (self.action_show_tab("plan"), plan.action_edit()),
+        )
+        yield SystemCommand(
+            "Move the selected plan item to its next status",
+            "backlog → planned → in progress → published (s on the Plan tab)",
+            lambda: (self.action_show_tab("plan"), plan.action_next_status()),
+        )
+        yield SystemCommand(
+            "Remove the selected plan item",
+            "It leaves the plan with its history (delete on the Plan tab)",
+            lambda: (self.action_show_tab("plan"), plan.action_remove()),
+        )
+        yield SystemCommand(
+            "Review planned themes that now have content",
+            "Mark them published by the content that answers them (y on the Plan tab)",
+            lambda: (self.action_show_tab("plan"), plan.action_review_proposals()),
+        )
+        trends = screen.query_one(TrendsPane)
+        yield SystemCommand(
+            "Trends: the quarter before",
+            "Which themes rose, fell or appeared a quarter earlier ([ on the Trends tab)",
+            lambda: (self.action_show_tab("trends"), trends.action_step(-1)),
+        )
+        yield SystemCommand(
+            "Trends: the quarter after",
+            "The same a quarter later (] on the Trends tab)",
+            lambda: (self.action_show_tab("trends"), trends.action_step(1)),
         )
         yield SystemCommand(
             "Filter or search", "Jump to the filter box of this tab (/)", self.action_focus_filter

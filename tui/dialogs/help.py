@@ -12,7 +12,7 @@ from textual.widgets import Static
 
 # (where, keys, what) — the README's key map is checked against this list
 KEYMAP: list[tuple[str, str, str]] = [
-    ("everywhere", "1 2 3 4", "Themes, Notes, Content, Rejected rows"),
+    ("everywhere", "1 2 3 4 5 6", "Themes, Notes, Content, Rejected rows, Plan, Trends"),
     ("everywhere", "a", "Run the analysis (in the background)"),
     ("everywhere", "x", "Cancel the running analysis"),
     ("everywhere", "n", "Add a note from a call (it is placed in a theme at once)"),
@@ -29,11 +29,22 @@ KEYMAP: list[tuple[str, str, str]] = [
     ("themes", "P", "Split the theme into parts (2 to 6, or the clearest split)"),
     ("themes", "s / S", "Sort by the next column / reverse the order (or click a header)"),
     ("themes", "k", "Filter by kind: questions, objections, loss reasons, call notes"),
+    ("themes", "b", "The gap brief: question, quotes, money, content, what to write"),
+    ("themes", "p", "Put the theme on the content plan (p in the brief does too)"),
+    ("themes", "l", "Link an asset that answers the theme: pick it from a list"),
+    ("themes", "u", "Unlink an asset that does not answer the theme"),
     ("notes", "m", "Similar notes to the selected one"),
     ("notes", "t", "Move the note to another theme: pick it from a list"),
     ("notes", "c", "Assign a note without a theme to its closest theme (triage)"),
     ("notes", "esc", "Clear the theme filter"),
     ("content", "u", "Only content that answers nothing anyone asks"),
+    ("content", "o", "Mark the asset outdated, or up to date again"),
+    ("plan", "enter or e", "Edit the plan item: status, owner, quarter, format, comment"),
+    ("plan", "s", "Move the item on to its next status"),
+    ("plan", "delete", "Remove the item from the plan"),
+    ("plan", "y", "Review publish proposals: planned themes new content now answers"),
+    ("trends", "6", "Which themes rose, fell or are new in a quarter, beyond chance"),
+    ("trends", "[ / ]", "The quarter before / after"),
 ]
 
 ABOUT = (
@@ -67,6 +78,16 @@ class HelpScreen(ModalScreen[None]):
                         "well the "
                         "best asset answers the theme; score = 100 × demand × momentum × "
                         "(1 − coverage).",
+                        style="dim",
+                    )
+                )
+                yield Static(
+                    Text(
+                        "\nContent status: no content, weak (answered in part, or by an "
+                        "outdated asset) or covered. You know things the match does not: l "
+                        "links an asset that answers a theme, u unlinks one that does not, o on "
+                        "the content tab marks an asset outdated. All three are kept through "
+                        "later analyses and change the theme's status and score at once.",
                         style="dim",
                     )
                 )

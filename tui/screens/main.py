@@ -1,4 +1,4 @@
-"""The main screen: four tabs over the workspace and the analysis progress bar."""
+"""The main screen: the tabs over the workspace and the analysis progress bar."""
 
 from __future__ import annotations
 
@@ -10,10 +10,12 @@ from textual.widgets import Footer, Header, Label, ProgressBar, TabbedContent, T
 from tui.widgets import LazyPane
 from tui.widgets.content import ContentPane
 from tui.widgets.notes import NotesPane
+from tui.widgets.plan import PlanPane
 from tui.widgets.rejects import RejectsPane
 from tui.widgets.themes import ThemesPane
+from tui.widgets.trends import TrendsPane
 
-TABS = ("themes", "notes", "content", "rejects")
+TABS = ("themes", "notes", "content", "rejects", "plan", "trends")
 
 
 class AnalysisBar(Horizontal):
@@ -45,6 +47,10 @@ class MainScreen(Screen):
                 yield ContentPane(id="content-pane")
             with TabPane("4 Rejected rows", id="tab-rejects"):
                 yield RejectsPane(id="rejects-pane")
+            with TabPane("5 Plan", id="tab-plan"):
+                yield PlanPane(id="plan-pane")
+            with TabPane("6 Trends", id="tab-trends"):
+                yield TrendsPane(id="trends-pane")
         yield AnalysisBar(id="analysis-bar")
         yield Footer()
 

@@ -19,16 +19,23 @@ from analysis.browse import (
     NoteFilter,
     ThemeRow,
     ThemeTable,
+    asset_table,
     load_facts,
     parse_period,
     theme_detail,
     theme_table,
 )
+from analysis.impact import STUCK_DAYS, ImpactReport, theme_impacts
+from analysis.overrides import outdated_assets, set_link
+from analysis.plan import OPEN_STATUSES, PlanError, PlanItem, add_item, item_for_theme
 from analysis.results import NoAnalysis, current_run
 from gaplens.store import Store
+from tui.dialogs.asset_picker import AssetChoice, AssetPicker
+from tui.dialogs.brief import BriefDialog
 from tui.format import money, percent, sparkline, status_text, trend_text
-from tui.messages import ShowNotes
+from tui.messages import ShowNotes, WorkspaceChanged
 from tui.widgets import show_empty_state
+from tui.widgets.theme_detail import read_extras, theme_content
 
 # (header, sort key); the sort key reads a ThemeRow
 COLUMNS = [
@@ -70,6 +77,18 @@ class ThemesPane(Vertical):
         Binding("r", "rename", "Rename", id="rename"),
         Binding("M", "merge", "Merge", id="merge", tooltip="Merge this theme into another"),
         Binding("P", "split", "Split", id="split", tooltip="Split this theme into parts"),
+        Binding(
+            "b",
+            "brief",
+            "Brief",
+            id="brief",
+            tooltip="The gap brief: the question, quotes, money, closest content, what to write",
+        ),
+        Binding("p", "plan", "Plan", id="plan", tooltip="Put the theme on the content plan"),
+        Binding("l", "link", "Link", id="link", tooltip="Pick an asset that answers the theme"),
+        Binding(
+            "u", "unlink", "Unlink", id="unlink", tooltip="Pick an asset that does not answer it"
+        ),
         Binding("s", "sort_next", "Sort", id="sort"),
         Binding("S", "sort_reverse", "Reverse", show=False),
         Binding("k", "next_kind", "Kind", show=False),
@@ -85,6 +104,9 @@ class ThemesPane(Vertical):
         self.facts: NoteFacts | None = None
         self._typing: Timer | None = None
         self._moving: Timer | None = None
+        # every theme's revenue, read once per workspace state (reload starts a new one)
+        self.impacts: ImpactReport | None = None
+        self._generation = 0
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="filters"):
@@ -117,6 +139,8 @@ class ThemesPane(Vertical):
     # -- loading -----------------------------------------------------------
 
     def reload(self) -> None:
+        self.impacts = None
+        self._generation += 1
         self.load(self.filter)
 
     @work(thread=True, exclusive=True, group="themes-load", exit_on_error=False)
@@ -243,13 +267,21 @@ class ThemesPane(Vertical):
     @work(thread=True, exclusive=True, group="theme-detail", exit_on_error=False)
     def load_detail(self, cluster_id: int) -> None:
         worker = get_current_worker()
+        generation = self._generation
+        extras = None
         with Store(self.app.db_path) as store:
             try:
                 detail, message = theme_detail(store, cluster_id), None
+                report = self.impacts
+                if report is None and cluster_id != UNCLUSTERED:
+                    report = theme_impacts(store)
+                    if generation == self._generation:  # not read before a change landed
+                        self.impacts = report
+                extras = read_extras(store, detail, report)
             except NoAnalysis as exc:
                 detail, message = None, str(exc)
         if not worker.is_cancelled:
-            self.app.call_from_thread(self.query_one("#theme-detail").show, detail, message)
+            self.app.call_from_thread(self.query_one("#theme-detail").show, detail, message, extras)
 
     def selected_row(self) -> ThemeRow | None:
         return next((r for r in self.rows if r.cluster_id == self.selected), None)
@@ -334,6 +366,171 @@ class ThemesPane(Vertical):
         row = self.curated_row("split")
         if row:
             self.app.split_theme(row.cluster_id, row.label)
+
+    # -- the brief, the plan and people's say on content --------------------------
+
+    def action_brief(self) -> None:
+        row = self.curated_row("written up in a brief")
+        if row:
+            self.brief_worker(row.cluster_id)
+
+    @work(thread=True, exclusive=True, group="theme-brief", exit_on_error=False)
+    def brief_worker(self, cluster_id: int) -> None:
+        from analysis.brief import gap_brief
+
+        try:
+            with Store(self.app.db_path) as store:
+                brief = gap_brief(store, cluster_id, impact=self._impact_of(cluster_id))
+                item = item_for_theme(store, cluster_id)
+        except NoAnalysis as exc:
+            self.app.call_from_thread(self.app.notify, str(exc), severity="warning")
+            return
+
+        def closed(choice: str | None) -> None:
+            if choice == "plan":
+                self.plan_worker(cluster_id)
+
+        report = self.impacts
+        dialog = BriefDialog(
+            brief,
+            item,
+            report.win_rate if report else None,
+            report.stuck_days if report else STUCK_DAYS,
+        )
+        self.app.call_from_thread(self.app.push_screen, dialog, closed)
+
+    def _impact_of(self, cluster_id: int):
+        report = self.impacts
+        if report is None:
+            return None
+        return next((t for t in report.themes if t.theme_id == cluster_id), None)
+
+    def action_plan(self) -> None:
+        row = self.curated_row("planned")
+        if row:
+            self.plan_worker(row.cluster_id)
+
+    @work(thread=True, group="theme-plan", exit_on_error=False)
+    def plan_worker(self, cluster_id: int) -> None:
+        added, earlier, error = None, None, None
+        try:
+            with Store(self.app.db_path) as store:
+                earlier = item_for_theme(store, cluster_id)
+                if earlier is None or earlier.status not in OPEN_STATUSES:
+                    added = add_item(store, cluster_id, status="backlog")
+        except (PlanError, NoAnalysis) as exc:
+            error = str(exc)
+        self.app.call_from_thread(self._planned, added, earlier, error)
+
+    def _planned(self, added: PlanItem | None, earlier: PlanItem | None, error: str | None):
+        if error:
+            self.app.notify(error, title="Not planned", severity="warning")
+        elif added is None:
+            bits = " · ".join(p for p in (earlier.owner, earlier.quarter) if p)
+            self.app.notify(
+                f"“{earlier.label}” is already on the plan: item {earlier.id}, "
+                f"{earlier.status}{' · ' + bits if bits else ''} (tab 5 changes it).",
+                title="Already planned",
+            )
+        else:
+            again = f" (item {earlier.id} was {earlier.status})" if earlier else ""
+            self.app.notify(
+                f"“{added.label}” is on the plan: item {added.id}, backlog{again}. "
+                "Tab 5 sets its owner, quarter and format.",
+                title="Planned",
+            )
+            self.post_message(WorkspaceChanged("plan"))
+
+    def action_link(self) -> None:
+        row = self.curated_row("linked to content")
+        if row:
+            self.pick_asset_worker(row.cluster_id, row.label, "link")
+
+    def action_unlink(self) -> None:
+        row = self.curated_row("unlinked from content")
+        if row:
+            self.pick_asset_worker(row.cluster_id, row.label, "unlink")
+
+    @work(thread=True, exclusive=True, group="theme-assets", exit_on_error=False)
+    def pick_asset_worker(self, cluster_id: int, label: str, action: str) -> None:
+        """Read the assets to pick from, then open the picker: for a link every asset not
+        linked yet, closest to the theme first; for an unlink the theme's current ones."""
+        try:
+            with Store(self.app.db_path) as store:
+                detail = theme_detail(store, cluster_id, quotes=0)
+                ranked, unlinked, titles = theme_content(store, detail)
+                stale = outdated_assets(store)
+                assets = {a.asset_id: a for a in asset_table(store)}
+        except NoAnalysis as exc:
+            self.app.call_from_thread(self.app.notify, str(exc), severity="warning")
+            return
+        auto = {a.asset_id: a.coverage for a in detail.assets}
+
+        def choice(asset_id: str, note: str) -> AssetChoice:
+            a = assets.get(asset_id)
+            return AssetChoice(
+                asset_id,
+                a.title if a else titles.get(asset_id, asset_id),
+                a.type if a else None,
+                asset_id in stale,
+                note,
+            )
+
+        if action == "link":
+            linked = {c.asset_id for c in ranked if c.linked}
+            order = sorted(
+                (a for a in assets if a not in linked),
+                key=lambda a: (-auto.get(a, -1.0), assets[a].title.lower()),
+            )
+            choices = [
+                choice(
+                    a,
+                    "unlinked by you"
+                    if a in unlinked
+                    else (f"{percent(auto[a])} match" if a in auto else ""),
+                )
+                for a in order
+            ]
+            title = f"Link content that answers “{label}”"
+            hint = "The theme counts as covered by it, whatever the match said (u takes it back)."
+            empty = "Every asset is linked to this theme already."
+        else:
+            choices = [
+                choice(c.asset_id, "linked by you" if c.linked else f"{percent(c.auto)} match")
+                for c in ranked
+            ]
+            title = f"Unlink content from “{label}”"
+            hint = "It no longer counts for the theme, however close it reads (l links it)."
+            empty = "No asset answers this theme: there is nothing to unlink."
+        if not choices:
+            self.app.call_from_thread(self.app.notify, empty)
+            return
+
+        def picked(asset_id: str | None) -> None:
+            if asset_id is not None:
+                self.link_worker(cluster_id, asset_id, action)
+
+        verb = "Link" if action == "link" else "Unlink"
+        self.app.call_from_thread(
+            self.app.push_screen, AssetPicker(title, choices, hint, verb), picked
+        )
+
+    @work(thread=True, group="theme-link", exit_on_error=False)
+    def link_worker(self, cluster_id: int, asset_id: str, action: str) -> None:
+        try:
+            with Store(self.app.db_path) as store:
+                summary, error = set_link(store, cluster_id, asset_id, action).summary, None
+        except (NoAnalysis, ValueError) as exc:
+            summary, error = None, str(exc)
+        self.app.call_from_thread(self._linked, action, summary, error)
+
+    def _linked(self, action: str, summary: str | None, error: str | None) -> None:
+        title = "Linked" if action == "link" else "Unlinked"
+        if error:
+            self.app.notify(error, title=f"Not {title.lower()}", severity="warning")
+            return
+        self.app.notify(summary[:1].upper() + summary[1:] + ".", title=title)
+        self.post_message(WorkspaceChanged(action))
 
     def action_sort_next(self) -> None:
         keys = [k for _, k in COLUMNS]
