@@ -483,9 +483,12 @@ class Quote:
 
     @property
     def source(self) -> str | None:
-        """'mention 2 of 3 of CN-0042' for a mention; None for a whole note."""
+        """'mention 2 of 3 of CN-0042' for a mention ('from CN-0042' for a note's only
+        mention); None for a whole note."""
         if self.parent_id is None:
             return None
+        if self.parts == 1:  # the rest of the note was small talk or logistics
+            return f"from {self.parent_id}"
         return f"mention {self.part} of {self.parts} of {self.parent_id}"
 
 
