@@ -308,10 +308,14 @@ def theme_impacts(
     *,
     as_of: str | None = None,
     stuck_days: int | None = None,
+    facts: dict[str, DealFacts] | None = None,
 ) -> ImpactReport:
-    """Every theme of the run with the revenue its deals carry, most at stake first."""
+    """Every theme of the run with the revenue its deals carry, most at stake first.
+
+    ``facts``: ``deal_facts(store, as_of)`` when the caller has it already.
+    """
     run_id = run_id or current_run(store)["id"]
-    return _report(store, run_id, as_of_day(as_of), _stuck_days(store, stuck_days))
+    return _report(store, run_id, as_of_day(as_of), _stuck_days(store, stuck_days), facts=facts)
 
 
 def theme_impact(
@@ -368,9 +372,14 @@ class _Tally:
 
 
 def _report(
-    store: Store, run_id: int, as_of: str | None, stuck_days: int, only: int | None = None
+    store: Store,
+    run_id: int,
+    as_of: str | None,
+    stuck_days: int,
+    only: int | None = None,
+    facts: dict[str, DealFacts] | None = None,
 ) -> ImpactReport:
-    facts = deal_facts(store, as_of)
+    facts = deal_facts(store, as_of) if facts is None else facts
     labels = _labels(store, run_id, only)
     tallies = _tally(store, run_id, as_of, facts, only)
     measured = as_of or _newest_note(store)

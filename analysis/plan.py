@@ -323,8 +323,11 @@ class Proposal:
     reason: str
 
 
-def publish_proposals(store: Store) -> list[Proposal]:
-    """Planned or in-progress items whose theme an asset imported since now answers."""
+def publish_proposals(store: Store, items: list[PlanItem] | None = None) -> list[Proposal]:
+    """Planned or in-progress items whose theme an asset imported since now answers.
+
+    ``items``: ``plan_items(store)`` when the caller has them already.
+    """
     run = store.latest_run()
     if run is None:
         return []
@@ -333,7 +336,8 @@ def publish_proposals(store: Store) -> list[Proposal]:
         r["asset_id"]: r for r in store.db.query("select asset_id, title, created_at from assets")
     }
     out = []
-    for item in plan_items(store, include_closed=False):
+    items = plan_items(store) if items is None else items
+    for item in (i for i in items if i.status in OPEN_STATUSES):
         c = themes.get(item.theme_id)
         if item.status == "backlog" or c is None or c["is_gap"] or not c["best_asset_id"]:
             continue
@@ -441,7 +445,7 @@ class Review:
     items: list[tuple[PlanItem, str]]  # each item with one line on what happened
 
 
-def quarter_review(store: Store, quarter: str) -> Review:
+def quarter_review(store: Store, quarter: str, items: list[PlanItem] | None = None) -> Review:
     """Items that targeted the quarter, or were published in it, with what became of them."""
     quarter = normalize_quarter(quarter)
     targeted = {  # items that aimed at the quarter at some point, even if moved since
@@ -451,7 +455,7 @@ def quarter_review(store: Store, quarter: str) -> Review:
         ).fetchall()
     }
     out = []
-    for item in plan_items(store):
+    for item in plan_items(store) if items is None else items:
         published_in = quarter_of_day(item.published_at) if item.published_at else None
         if item.id not in targeted and item.quarter != quarter and published_in != quarter:
             continue

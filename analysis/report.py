@@ -122,7 +122,8 @@ def build_report(
     quarter = trends.quarter
     start, end = quarter_bounds(int(quarter[:4]), int(quarter[-1]))
     as_of = min(end, trends.through) if trends.partial and trends.through else end
-    impact = theme_impacts(store, run["id"], as_of=as_of, stuck_days=stuck_days)
+    facts = deal_facts(store, as_of)
+    impact = theme_impacts(store, run["id"], as_of=as_of, stuck_days=stuck_days, facts=facts)
     by_theme = {t.theme_id: t for t in impact.themes}
     trend_of = {t.theme_id: t for t in trends.themes}
     items = plan_items(store)
@@ -173,7 +174,7 @@ def build_report(
         covered=statuses.count("covered"),
         win_rate=impact.win_rate,
         closed=impact.closed,
-        **_gap_money(store, run["id"], as_of),
+        **_gap_money(store, run["id"], as_of, facts),
     )
     effects = []
     for item in items:
@@ -197,9 +198,9 @@ def build_report(
         gaps=gaps,
         trends=trends,
         impact=impact,
-        review=quarter_review(store, quarter),
+        review=quarter_review(store, quarter, items),
         effects=effects,
-        proposals=publish_proposals(store),
+        proposals=publish_proposals(store, items),
         plan=items,
         unused=unused_assets(store, run["id"]),
         stuck_days=impact.stuck_days,
@@ -207,7 +208,7 @@ def build_report(
     )
 
 
-def _gap_money(store: Store, run_id: int, as_of: str) -> dict:
+def _gap_money(store: Store, run_id: int, as_of: str, facts: dict) -> dict:
     """Deals raising any gap, each counted once: how many, open pipeline, lost amount."""
     deals = {
         r[0]
@@ -219,7 +220,6 @@ def _gap_money(store: Store, run_id: int, as_of: str) -> dict:
             [run_id, as_of],
         ).fetchall()
     }
-    facts = deal_facts(store, as_of)
     mine = [facts[d] for d in deals if d in facts]
     return {
         "gap_deals": len(mine),

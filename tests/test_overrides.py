@@ -38,7 +38,8 @@ def _eff(auto, linked=(), unlinked=(), outdated=(), threshold=0.5):
 
 def test_automatic_match_alone_gives_the_three_statuses():
     assert _eff(_auto(("A", 0.9), ("B", 0.3)))[1:] == (0.9, "covered")
-    assert _eff(_auto(("A", 0.6)))[1:] == (0.6, "weak")  # answers in part (0.5 <= 0.6 < 0.8)
+    assert _eff(_auto(("A", 0.55)))[1:] == (0.55, "weak")  # in part (0.5 <= 0.55 < 0.6)
+    assert _eff(_auto(("A", 0.6)))[1:] == (0.6, "covered")
     assert _eff(_auto(("A", 0.3)))[1:] == (0.3, "none")
     assert _eff([])[1:] == (0.0, "none")
 
@@ -49,7 +50,7 @@ def test_link_unlink_and_outdated_rules():
     assert (ranked[0].asset_id, ranked[0].linked, ranked[0].auto) == ("Z", True, None)
     assert (cov, status) == (LINKED_COVERAGE, "covered")
     # an unlinked asset leaves the theme: the next one answers (or nothing does)
-    assert _eff(_auto(("A", 0.9), ("B", 0.6)), unlinked={"A"})[1:] == (0.6, "weak")
+    assert _eff(_auto(("A", 0.9), ("B", 0.55)), unlinked={"A"})[1:] == (0.55, "weak")
     assert _eff(_auto(("A", 0.9)), unlinked={"A"})[1:] == (0.0, "none")
     # an outdated asset counts at half: 0.9 -> 0.45 is a gap, but content exists: weak
     ranked, cov, status = _eff(_auto(("A", 0.9)), outdated={"A"})
