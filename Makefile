@@ -23,6 +23,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/tui.py
 	$(BIN)/python bench/mentions.py
+	$(BIN)/python bench/planning.py
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
