@@ -26,7 +26,15 @@ from datetime import date
 
 from analysis.brief import GapBrief, gap_brief
 from analysis.browse import quarter_bounds
-from analysis.impact import ImpactReport, ThemeImpact, deal_facts, theme_impacts
+from analysis.impact import (
+    ImpactReport,
+    ReasonCheck,
+    ThemeImpact,
+    deal_facts,
+    reason_checks,
+    reason_summary,
+    theme_impacts,
+)
 from analysis.overrides import outdated_assets
 from analysis.plan import (
     Effect,
@@ -43,6 +51,7 @@ from analysis.trends import ThemeTrend, TrendReport, theme_series, theme_trends
 from gaplens.store import Store
 
 TOP_GAPS = 10
+MISFILED = 2  # lost deals per gap shown with the CRM reason beside what the notes say
 
 
 @dataclass(frozen=True)
@@ -53,6 +62,10 @@ class GapEntry:
     trend: ThemeTrend | None
     series: list[tuple[str, int]]  # notes per quarter, from the first quarter to the report's
     plan: PlanItem | None
+    # the rep-entered CRM loss reason against the notes: (lost deals whose notes raise the
+    # theme, of which the CRM reason names it), and lost deals where it names something else
+    reasons: tuple[int, int] = (0, 0)
+    misfiled: list[ReasonCheck] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -147,6 +160,7 @@ def build_report(
                     f"the current analysis has no theme {cid} (see 'gaplens gaps --all')"
                 )
         chosen = list(themes)
+    reasons = reason_summary(store, run["id"])
     gaps = []
     for cid in chosen:
         rank = rank_of.get(cid, 0)
@@ -159,6 +173,12 @@ def build_report(
                 trend=trend_of.get(cid),
                 series=series,
                 plan=open_item.get(cid),
+                reasons=reasons.get(cid, (0, 0)),
+                misfiled=[
+                    c
+                    for c in reason_checks(store, cid, run["id"], limit=25)
+                    if not c.agrees and c.crm_reason and c.notes_say
+                ][:MISFILED],
             )
         )
 

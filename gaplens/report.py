@@ -190,9 +190,24 @@ def _gap_facts(report, g) -> list[tuple[str, str]]:
             ("Competitors named", _ranked(imp.competitors) or "none"),
             ("Stuck deals", _stuck_text(imp.stuck, report.stuck_days)),
         ]
+    lost, named = g.reasons
+    if lost:
+        said = f"names it for {named} of the {_plural(lost, 'lost deal')} whose notes raise it"
+        for c in g.misfiled:
+            filed = f" (filed under {c.crm_theme})" if c.crm_theme else ""
+            said += (
+                f"; {c.deal} ({c.account or 'no account'}, {money(c.amount)}): the CRM says "
+                f'"{_clip(c.crm_reason)}"{filed}, the notes "{_clip(c.notes_say[0])}"'
+            )
+        facts.append(("CRM loss reason", said))
     if g.trend:
         facts.append(("Trend", f"{g.trend.status} — {trend_reason(g.trend, report.previous)}"))
     return facts
+
+
+def _clip(text: str, n: int = 90) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= n else text[: n - 1].rstrip() + "…"
 
 
 def _gap_suggestions(b) -> list[tuple[str, str]]:

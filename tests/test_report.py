@@ -235,6 +235,8 @@ def test_markdown_has_every_section_in_order_with_the_hand_made_numbers(report):
         "from the 40% baseline of all 5 closed deals"
     ) in sso
     assert "- **Competitors named:** Zentrix 2" in sso
+    # D2, the one lost deal raising SSO, has its loss reason (s4) in the SSO theme itself
+    assert "- **CRM loss reason:** names it for 1 of the 1 lost deal whose notes raise it" in sso
     assert "1 open deal over 60 days in one stage: D1 (Acme) $120k, 152 days in Proposal" in sso
     assert "2026Q2 2 · **2026Q3 5**" in sso
     quotes = re.findall(r"^\d\. \"", sso, re.M)
