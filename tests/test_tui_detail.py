@@ -167,7 +167,8 @@ async def test_detail_shows_the_revenue_of_the_selected_theme(deals_db):
     labels = chart.splitlines()[-1].split()
     assert labels == ["2026Q1", "2026Q2", "2026Q3"]
     assert [int(n) for n in chart.splitlines()[0].split()] == [n for _, n in series]
-    assert "content: weak · closest Pricing 68%" in detail and "Not on the plan" in detail
+    # 68% is at or above COVERED_AT (0.6): covered
+    assert "content: covered · closest Pricing 68%" in detail and "Not on the plan" in detail
 
 
 def test_column_chart_scales_each_quarter_to_the_tallest():
