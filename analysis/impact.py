@@ -590,12 +590,20 @@ class ReasonCheck:
 
 
 def reason_checks(
-    store: Store, theme_id: int, run_id: int | None = None, *, limit: int = 10
+    store: Store,
+    theme_id: int,
+    run_id: int | None = None,
+    *,
+    limit: int = 10,
+    facts: dict[str, DealFacts] | None = None,
 ) -> list[ReasonCheck]:
-    """The lost deals whose notes raise the theme, largest first, each with its CRM reason."""
+    """The lost deals whose notes raise the theme, largest first, each with its CRM reason.
+
+    ``facts``: ``deal_facts(store)`` (or as of a day) when the caller has it already.
+    """
     run_id = run_id or current_run(store)["id"]
     _labels(store, run_id, theme_id)
-    facts = deal_facts(store)
+    facts = deal_facts(store) if facts is None else facts
     raised = _lost_deals(store, run_id, facts, theme_id).get(theme_id, {})
     picked = sorted(raised, key=lambda d: (-facts[d].amount, d))[:limit]
     if not picked:
@@ -640,10 +648,12 @@ def reason_checks(
     return out
 
 
-def reason_summary(store: Store, run_id: int | None = None) -> dict[int, tuple[int, int]]:
+def reason_summary(
+    store: Store, run_id: int | None = None, facts: dict[str, DealFacts] | None = None
+) -> dict[int, tuple[int, int]]:
     """theme -> (lost deals whose notes raise it, of which the CRM reason names it)."""
     run_id = run_id or current_run(store)["id"]
-    lost = _lost_deals(store, run_id, deal_facts(store))
+    lost = _lost_deals(store, run_id, deal_facts(store) if facts is None else facts)
     return {
         cid: (len(lost.get(cid, {})), sum(lost.get(cid, {}).values()))
         for cid in _labels(store, run_id)

@@ -160,7 +160,7 @@ def build_report(
                     f"the current analysis has no theme {cid} (see 'gaplens gaps --all')"
                 )
         chosen = list(themes)
-    reasons = reason_summary(store, run["id"])
+    reasons = reason_summary(store, run["id"], facts)
     gaps = []
     for cid in chosen:
         rank = rank_of.get(cid, 0)
@@ -176,7 +176,7 @@ def build_report(
                 reasons=reasons.get(cid, (0, 0)),
                 misfiled=[
                     c
-                    for c in reason_checks(store, cid, run["id"], limit=25)
+                    for c in reason_checks(store, cid, run["id"], limit=25, facts=facts)
                     if not c.agrees and c.crm_reason and c.notes_say
                 ][:MISFILED],
             )
