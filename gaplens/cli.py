@@ -108,10 +108,11 @@ def cli(ctx: click.Context, db: str | None) -> None:
 
     \b
     Typical session:
-      gaplens ingest notes exports/*.csv      # what sales hears
-      gaplens ingest assets content/          # what marketing has
-      gaplens analyze                         # themes, coverage, gaps
-      gaplens gaps                            # ranked content gaps
+      gaplens ingest notes exports/*.csv          # what sales hears
+      gaplens ingest assets content/              # what marketing has
+      gaplens analyze                             # themes, coverage, gaps
+      gaplens gaps                                # ranked content gaps
+      gaplens report --format html --out q.html   # the quarterly planning report
     """
     ctx.obj = Context(db)
     ctx.call_on_close(lambda: ctx.obj._store.close() if ctx.obj._store else None)
