@@ -1782,7 +1782,9 @@ def demo(click_ctx: click.Context, no_tui, data_dir, model) -> None:
     click.echo(render_table(rows, GAP_COLUMNS, title="Top content gaps", width=_width()))
     click.echo(
         f"Explore: gaplens --db {ctx.db_path} tui   (the terminal UI)\n"
-        f"     or: gaplens --db {ctx.db_path} clusters | gaps --all | export gaps --format json"
+        f"     or: gaplens --db {ctx.db_path} clusters | gaps --all | export gaps --format json\n"
+        f"   plan: gaplens --db {ctx.db_path} report --quarter 2026Q3 --format html "
+        "--out report.html"
     )
 
 
