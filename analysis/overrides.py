@@ -194,8 +194,7 @@ class Override:
     """What a link, unlink or mark did: one line for people and the theme's standing after."""
 
     summary: str
-    before: ThemeCoverage | None
-    after: ThemeCoverage | None
+    after: ThemeCoverage | None = None  # the theme's standing now (a link or unlink)
 
 
 def _asset(store: Store, asset_id: str) -> dict:
@@ -216,10 +215,6 @@ def _theme(store: Store, run_id: int, theme_id: int) -> dict:
     return rows[0]
 
 
-def _standing(store: Store, run_id: int, theme_id: int) -> ThemeCoverage | None:
-    return apply_overrides(store, run_id).get(theme_id)
-
-
 def set_link(
     store: Store, theme_id: int, asset_id: str, action: str | None, who: str | None = None
 ) -> Override:
@@ -231,7 +226,6 @@ def set_link(
     run = current_run(store)
     theme = _theme(store, run["id"], theme_id)
     asset = _asset(store, asset_id)
-    before = _standing(store, run["id"], theme_id)
     if action is None:
         found = store.db.execute(
             "delete from asset_links where theme_id = ? and asset_id = ?", [theme_id, asset_id]
@@ -249,13 +243,14 @@ def set_link(
             },
             pk=("theme_id", "asset_id"),
         )
-    after = _standing(store, run["id"], theme_id)
+    after = apply_overrides(store, run["id"]).get(theme_id)
     verb = {"link": "answers", "unlink": "does not answer", None: "is matched automatically to"}
+    before = _describe(theme["content_status"], theme["coverage"], theme["is_gap"])
+    now_ = _describe(after.status, after.coverage, after.is_gap) if after else "?"
     summary = (
-        f"'{asset['title']}' {verb[action]} theme {theme_id} ({theme['label']}): "
-        f"{_describe(before)} -> {_describe(after)}"
+        f"'{asset['title']}' {verb[action]} theme {theme_id} ({theme['label']}): {before} -> {now_}"
     )
-    return Override(summary, before, after)
+    return Override(summary, after)
 
 
 def mark_outdated(
@@ -294,14 +289,12 @@ def mark_outdated(
     summary = f"'{asset['title']}' marked {state}" + (
         "; " + "; ".join(changed) if changed else "; no theme changed status"
     )
-    return Override(summary, None, None)
+    return Override(summary)
 
 
-def _describe(cov: ThemeCoverage | None) -> str:
-    if cov is None:
-        return "?"
-    gap = ", a gap" if cov.is_gap else ""
-    return f"{status_text(cov.status)} ({cov.coverage:.2f}{gap})"
+def _describe(status: str | None, coverage: float | None, is_gap) -> str:
+    gap = ", a gap" if is_gap else ""
+    return f"{status_text(status)} ({coverage or 0.0:.2f}{gap})"
 
 
 @dataclass(frozen=True)

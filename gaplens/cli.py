@@ -271,31 +271,43 @@ def _preview_notes(ctx: Context, paths: list[str], options: dict) -> int:
         if p.error:
             click.secho(f"error: {p.error}", fg="red", err=True)
             continue
-        click.echo(f"{p.file}: {p.format}")
-        width = max((len(f) for f, _ in p.mapping), default=0)
-        for field, source in p.mapping:
-            click.echo(f"  {field.ljust(width)} \u2190 {source}")
-        if p.unused:
-            click.echo(f"  not used: {', '.join(p.unused)}")
+        _echo_columns(p)
         for line in p.about:
             click.echo(f"  {line}")
         if p.mapping:  # a file of notes (Gong call details have none of their own)
             shown = f"; the first {len(p.notes)}" if p.total > len(p.notes) else ""
             click.echo(f"  {p.total} note{'s' * (p.total != 1)} would be imported{shown}:")
         for n in p.notes:
-            amount = "" if n.amount is None else f"{n.amount:,.2f}".removesuffix(".00")
             stage = f"{n.stage} ({n.outcome})" if n.stage and n.outcome else n.stage or n.outcome
-            facts = [n.note_id, n.kind, n.date, n.deal, n.account, amount, stage]
+            facts = [n.note_id, n.kind, n.date, n.deal, n.account, _plain_amount(n.amount), stage]
             click.echo("    " + " | ".join(f or "-" for f in facts))
             text = " ".join(n.text.split())
             cut = text if len(text) <= 70 else text[:69].rstrip() + "\u2026"
             click.echo(f"      {cut}")
-        if p.rejected:
-            click.echo(f"  {p.rejected} row{'s' * (p.rejected != 1)} would be rejected:")
-            for r in p.rejects[:3]:
-                click.echo(f"    {'line ' + str(r.line) if r.line else 'file'}: {r.reason}")
+        _echo_would_reject(p.rejected, p.rejects, 3)
     click.echo("dry run: nothing was written")
     return 1 if any(p.error for p in previews) else 0
+
+
+def _echo_columns(p) -> None:
+    """A dry run's file line and which column fills each field (notes and deals)."""
+    click.echo(f"{p.file}: {p.format}")
+    width = max((len(f) for f, _ in p.mapping), default=0)
+    for field, source in p.mapping:
+        click.echo(f"  {field.ljust(width)} \u2190 {source}")
+    if p.unused:
+        click.echo(f"  not used: {', '.join(p.unused)}")
+
+
+def _echo_would_reject(count: int, rejects, limit: int) -> None:
+    if count:
+        click.echo(f"  {count} row{'s' * (count != 1)} would be rejected:")
+        for r in rejects[:limit]:
+            click.echo(f"    {'line ' + str(r.line) if r.line else 'file'}: {r.reason}")
+
+
+def _plain_amount(amount: float | None) -> str:
+    return "" if amount is None else f"{amount:,.2f}".removesuffix(".00")
 
 
 def _place_new(store, model=None):
@@ -459,25 +471,15 @@ def _preview_deals(ctx: Context, paths: list[str], stages: list[str]) -> int:
         if p.error:
             click.secho(f"error: {p.error}", fg="red", err=True)
             continue
-        click.echo(f"{p.file}: {p.format}")
-        width = max((len(f) for f, _ in p.mapping), default=0)
-        for field, source in p.mapping:
-            click.echo(f"  {field.ljust(width)} \u2190 {source}")
-        if p.unused:
-            click.echo(f"  not used: {', '.join(p.unused)}")
+        _echo_columns(p)
         shown = f"; the first {len(p.deals)}" if p.total > len(p.deals) else ""
         click.echo(f"  {p.total} deal{'s' * (p.total != 1)} would be imported{shown}:")
         for d in p.deals:
-            amount = "" if d.amount is None else f"{d.amount:,.2f}".removesuffix(".00")
             stage = f"{d.stage} ({d.outcome})" if d.stage else d.outcome
             since = f"since {d.stage_since}" if d.stage_since else ""
-            facts = [d.deal, d.name, d.account, amount, stage, since, d.close_date]
+            facts = [d.deal, d.name, d.account, _plain_amount(d.amount), stage, since, d.close_date]
             click.echo("    " + " | ".join(f or "-" for f in facts))
-        if p.rejects:
-            n = len(p.rejects)
-            click.echo(f"  {n} row{'s' * (n != 1)} would be rejected:")
-            for r in p.rejects[:5]:
-                click.echo(f"    {'line ' + str(r.line) if r.line else 'file'}: {r.reason}")
+        _echo_would_reject(len(p.rejects), p.rejects, 5)
     click.echo("dry run: nothing was written")
     return 1 if any(p.error for p in previews) else 0
 

@@ -30,7 +30,7 @@ one row per deal id, for the revenue a theme touches.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -55,8 +55,9 @@ from ingest.files import (
     walk,
 )
 from ingest.files import label as label_of
-from ingest.notes import csv_header
-from ingest.tables import Table, read_csv, read_json, read_jsonl
+from ingest.notes import FORMATS as NOTE_FORMATS
+from ingest.notes import TABLE_READERS, Progress, csv_header
+from ingest.tables import Table
 from ingest.values import (
     OUTCOMES,
     as_text,
@@ -66,17 +67,8 @@ from ingest.values import (
     parse_date,
 )
 
-Progress = Callable[[str, int, "int | None"], None]
-
-FORMATS = {
-    ".csv": "csv",
-    ".tsv": "csv",
-    ".tab": "csv",
-    ".json": "json",
-    ".jsonl": "jsonl",
-    ".ndjson": "jsonl",
-}
-_READERS = {"csv": read_csv, "json": read_json, "jsonl": read_jsonl}
+# an opportunities export is a table: the notes importer's table formats, by extension
+FORMATS = {ext: fmt for ext, fmt in NOTE_FORMATS.items() if fmt in TABLE_READERS}
 PROGRESS_EVERY = 500
 
 # Most specific first; each column serves one field, fields are resolved in this order.
@@ -279,7 +271,7 @@ def _read(path: Path, stages: dict[str, str], on_progress: Progress | None) -> D
             raise IngestError(f"{name}: not a {fmt} file: the content is {what}")
         read.format = fmt = sniff_text_format(first, fmt)
         data = path.read_bytes()
-        table = _READERS[fmt](decode_bytes(data, name).text, name)
+        table = TABLE_READERS[fmt](decode_bytes(data, name).text, name)
         if not table.records:
             raise IngestError(f"{name}: no rows: the file holds no deals")
         profile = crm.detect(table.columns) if table.format == "csv" else None

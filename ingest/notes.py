@@ -80,7 +80,7 @@ class RowError(ValueError):
 
 # Readers --format can force; salesforce and hubspot are CSV read with their profile.
 READERS = NOTE_FORMATS
-_TABLE_READERS = {"csv": read_csv, "json": read_json, "jsonl": read_jsonl}
+TABLE_READERS = {"csv": read_csv, "json": read_json, "jsonl": read_jsonl}
 TEXT_MAPPING = (
     ("text", "the file's text: one note, or one per entry of a running log (ingest.textnotes)"),
     ("id", "the file name (with the entry's place in a log)"),
@@ -275,7 +275,7 @@ def _gong_documents(files: list[Path], opts: ReadOptions) -> dict[Path, tuple[st
             if binary_kind(first) or (
                 opts.fmt is None
                 and (
-                    FORMATS.get(path.suffix.lower()) not in _TABLE_READERS or not gong.sniff(first)
+                    FORMATS.get(path.suffix.lower()) not in TABLE_READERS or not gong.sniff(first)
                 )
             ):
                 continue
@@ -346,7 +346,7 @@ def read_file(path: Path, opts: ReadOptions, on_progress: Progress | None = None
         if what := binary_kind(first):
             raise IngestError(f"{name}: not a {fmt} file: the content is {what}")
         if forced is None:
-            if fmt in _TABLE_READERS:
+            if fmt in TABLE_READERS:
                 fmt = sniff_text_format(first, fmt)
         else:
             named = fmt  # a forced reader: the extension says nothing
@@ -374,7 +374,7 @@ def read_file(path: Path, opts: ReadOptions, on_progress: Progress | None = None
                 rejects=rejects,
                 mapping=TEXT_MAPPING,
             )
-        table = _TABLE_READERS[fmt](text, name)
+        table = TABLE_READERS[fmt](text, name)
         shown = _as_named(table.format, named)
         if not table.records:
             raise IngestError(_no_rows(name, table))
